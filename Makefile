@@ -1,0 +1,47 @@
+# ptsp: the two set-up commands are `make demo` and `make test`.
+PY      ?= /usr/bin/python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+DEMO    ?= demo
+N       ?= 200
+export PTSP_HOME ?= $(CURDIR)/var
+
+.PHONY: setup demo test test-unit lint bench previews templates catalog clean
+
+$(STAMP): pyproject.toml scripts/setup-debian.sh
+	bash scripts/setup-debian.sh
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py --out $(DEMO)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q tests
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator signer ptsp tests scripts
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --count $(N)
+
+previews: $(STAMP)
+	$(BIN)/python scripts/previews.py --out $(DEMO)/previews
+
+templates: $(STAMP)
+	$(BIN)/python -m generator.build_templates
+
+catalog: $(STAMP)
+	$(BIN)/python scripts/extract_catalog.py
+
+clean:
+	rm -rf $(VENV) var demo

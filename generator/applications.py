@@ -1,0 +1,384 @@
+"""Approved applications: reading JSON, JSON Lines and CSV files and validating each record.
+
+One bad record never sinks a batch: :func:`read_applications` yields, per record, either an
+:class:`Application` or a :class:`RecordError` naming the file, the record and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.id import nik as stdnum_nik
+from stdnum.id import npwp as stdnum_npwp
+
+from .catalog import Catalog, FieldSpec
+from .errors import InputError
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{6,18}$")
+
+APPLICANT_FIELDS = (
+    FieldSpec("name", "Nama pemohon", "text", max_length=150),
+    FieldSpec("nik", "NIK", "nik"),
+    FieldSpec("address", "Alamat", "text", max_length=300),
+    FieldSpec("birth_place", "Tempat lahir", "text", required=False, max_length=80),
+    FieldSpec("birth_date", "Tanggal lahir", "date", required=False),
+    FieldSpec("gender", "Jenis kelamin", "choice", required=False,
+              choices=("Laki-laki", "Perempuan")),
+    FieldSpec("phone", "Nomor telepon", "phone", required=False),
+    FieldSpec("email", "Surel", "email", required=False),
+    FieldSpec("npwp", "NPWP", "npwp", required=False),
+)
+RECOMMENDATION_FIELDS = (
+    FieldSpec("number", "Nomor rekomendasi", "text", max_length=120),
+    FieldSpec("date", "Tanggal rekomendasi", "date"),
+    FieldSpec("agency", "Instansi pemberi rekomendasi", "text", max_length=200),
+)
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """Where a record came from: file and 1-based record number (CSV: the line number)."""
+
+    file: str
+    record: int
+
+    def __str__(self) -> str:
+        return f"{self.file}, record {self.record}"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """A record that cannot be issued, with every problem found in it."""
+
+    ref: RecordRef
+    application_id: str | None
+    errors: tuple[FieldError, ...]
+
+    def describe(self) -> list[str]:
+        app = f" (application {self.application_id})" if self.application_id else ""
+        return [f"{self.ref}{app}: field {e.field}: {e.message}" for e in self.errors]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.ref.file, "record": self.ref.record,
+            "application_id": self.application_id,
+            "errors": [{"field": e.field, "message": e.message} for e in self.errors],
+        }
+
+
+@dataclass(frozen=True)
+class Application:
+    """A validated approved application, ready to be rendered."""
+
+    application_id: str
+    permit: str
+    approved_on: date
+    applicant: Mapping[str, Any]
+    fields: Mapping[str, Any]
+    received_on: date | None = None
+    variant: str | None = None
+    recommendation: Mapping[str, Any] | None = None
+    ref: RecordRef | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def nik_masked(self) -> str:
+        return mask_nik(str(self.applicant.get("nik", "")))
+
+
+def mask_nik(nik: str) -> str:
+    """Show only the region code and the last two digits: ``630801**********01``."""
+    if len(nik) < 8:
+        return "*" * len(nik)
+    return nik[:6] + "*" * (len(nik) - 8) + nik[-2:]
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()
+    try:
+        return date.fromisoformat(s)
+    except ValueError:
+        pass
+    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", s)
+    if m:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    raise ValueError(f"not a date: {s!r} (use YYYY-MM-DD)")
+
+
+def check_value(spec: FieldSpec, value: Any) -> Any:
+    """Return the normalised value or raise ``ValueError`` with a message for people."""
+    t = spec.type
+    if t == "date":
+        return _parse_date(value)
+    if t == "bool":
+        if isinstance(value, bool):
+            return value
+        s = str(value).strip().lower()
+        if s in ("1", "true", "ya", "yes"):
+            return True
+        if s in ("0", "false", "tidak", "no"):
+            return False
+        raise ValueError(f"expected yes/no, got {value!r}")
+    if t == "int":
+        try:
+            n = int(str(value).replace(".", "").strip())
+        except ValueError:
+            raise ValueError(f"not a whole number: {value!r}") from None
+        if n < 0:
+            raise ValueError("must not be negative")
+        return n
+    if t == "number":
+        try:
+            x = float(str(value).replace(",", ".").strip())
+        except ValueError:
+            raise ValueError(f"not a number: {value!r}") from None
+        if x < 0:
+            raise ValueError("must not be negative")
+        return x
+    s = str(value).strip()
+    if not s:
+        raise ValueError("is empty")
+    if t == "text":
+        if spec.max_length and len(s) > spec.max_length:
+            raise ValueError(f"longer than {spec.max_length} characters")
+        if any(ord(c) < 32 and c not in "\t\n" for c in s):
+            raise ValueError("contains control characters")
+    elif t == "choice":
+        if s not in spec.choices:
+            raise ValueError(f"{s!r} is not one of {', '.join(spec.choices)}")
+    elif t == "nik":
+        try:
+            s = stdnum_nik.validate(s)
+        except StdnumError as e:
+            raise ValueError(f"invalid NIK {s!r}: {e}") from None
+    elif t == "npwp":
+        try:
+            s = stdnum_npwp.format(stdnum_npwp.validate(s))
+        except StdnumError as e:
+            raise ValueError(f"invalid NPWP {s!r}: {e}") from None
+    elif t == "nib":
+        if not re.fullmatch(r"\d{13}", s):
+            raise ValueError(f"NIB must be 13 digits, got {s!r}")
+    elif t == "kbli":
+        if not re.fullmatch(r"\d{5}", s):
+            raise ValueError(f"KBLI must be 5 digits, got {s!r}")
+    elif t == "phone":
+        if not _PHONE_RE.fullmatch(s):
+            raise ValueError(f"not a phone number: {s!r}")
+    elif t == "email":
+        if not _EMAIL_RE.fullmatch(s):
+            raise ValueError(f"not an e-mail address: {s!r}")
+    if spec.pattern and not re.fullmatch(spec.pattern, s):
+        raise ValueError(f"{s!r} does not match the expected form")
+    return s
+
+
+def _check_group(
+    specs: tuple[FieldSpec, ...], data: Any, prefix: str, errors: list[FieldError]
+) -> dict[str, Any]:
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        errors.append(FieldError(prefix.rstrip("."), "must be an object"))
+        return {}
+    out: dict[str, Any] = {}
+    known = {s.name for s in specs}
+    for key in data:
+        if key not in known:
+            errors.append(FieldError(f"{prefix}{key}", "unknown field"))
+    for spec in specs:
+        value = data.get(spec.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if spec.required:
+                errors.append(FieldError(f"{prefix}{spec.name}", f"missing ({spec.label})"))
+            continue
+        try:
+            out[spec.name] = check_value(spec, value)
+        except ValueError as e:
+            errors.append(FieldError(f"{prefix}{spec.name}", str(e)))
+    return out
+
+
+_TOP_KEYS = {"application_id", "permit", "variant", "approved_on", "received_on", "applicant",
+             "fields", "recommendation"}
+
+
+def validate_record(
+    raw: Any, ref: RecordRef, catalog: Catalog
+) -> Application | RecordError:
+    """Check one record against the catalog; collect every problem, not just the first."""
+    errors: list[FieldError] = []
+    if not isinstance(raw, Mapping):
+        return RecordError(ref, None, (FieldError("(record)", "must be an object"),))
+    app_id = raw.get("application_id")
+    app_id_s = str(app_id).strip() if app_id is not None else None
+    for key in raw:
+        if key not in _TOP_KEYS:
+            errors.append(FieldError(str(key), "unknown field"))
+    if not app_id_s:
+        errors.append(FieldError("application_id", "missing"))
+    elif not _ID_RE.fullmatch(app_id_s):
+        errors.append(FieldError("application_id", f"invalid identifier {app_id_s!r}"))
+    permit_code = str(raw.get("permit") or "").strip()
+    service = catalog.find(permit_code) if permit_code else None
+    if not permit_code:
+        errors.append(FieldError("permit", "missing"))
+    elif service is None:
+        errors.append(FieldError("permit", f"unknown permit code {permit_code!r}"))
+    elif service.decree is None:
+        errors.append(FieldError("permit", f"{permit_code} ends in no decree of this office"))
+        service = None
+    approved = received = None
+    for key in ("approved_on", "received_on"):
+        value = raw.get(key)
+        if value in (None, ""):
+            if key == "approved_on":
+                errors.append(FieldError(key, "missing"))
+            continue
+        try:
+            d = _parse_date(value)
+        except ValueError as e:
+            errors.append(FieldError(key, str(e)))
+            continue
+        if key == "approved_on":
+            approved = d
+        else:
+            received = d
+    if approved and received and received > approved:
+        errors.append(FieldError("received_on", "is after approved_on"))
+    variant = raw.get("variant") or None
+    if service is not None:
+        if service.variants and variant is None:
+            errors.append(FieldError(
+                "variant", "missing; one of " + ", ".join(v.code for v in service.variants)))
+        elif variant is not None and service.variant(str(variant)) is None:
+            errors.append(FieldError("variant", f"unknown variant {variant!r} of {permit_code}"))
+    applicant = _check_group(APPLICANT_FIELDS, raw.get("applicant"), "applicant.", errors)
+    fields: dict[str, Any] = {}
+    if service is not None and service.decree is not None:
+        fields = _check_group(service.decree.fields, raw.get("fields"), "fields.", errors)
+    rec_raw = raw.get("recommendation")
+    recommendation = None
+    if rec_raw in (None, {}) and service is not None and service.decree is not None \
+            and service.decree.needs_recommendation:
+        errors.append(FieldError("recommendation", "missing (this permit needs the technical "
+                                 "recommendation: number, date, agency)"))
+    if rec_raw not in (None, {}):
+        recommendation = _check_group(RECOMMENDATION_FIELDS, rec_raw, "recommendation.", errors)
+        if recommendation.get("date") and approved and recommendation["date"] > approved:
+            errors.append(FieldError("recommendation.date", "is after approved_on"))
+    if errors:
+        return RecordError(ref, app_id_s, tuple(errors))
+    assert app_id_s is not None and approved is not None
+    return Application(
+        application_id=app_id_s, permit=permit_code, approved_on=approved, received_on=received,
+        variant=str(variant) if variant else None, applicant=applicant, fields=fields,
+        recommendation=recommendation, ref=ref, raw=dict(raw),
+    )
+
+
+def _unflatten(row: Mapping[str, str]) -> dict[str, Any]:
+    """CSV columns ``applicant.name`` -> nested ``{"applicant": {"name": ...}}``; empty cells dropped."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key is None:
+            raise ValueError("more cells than header columns")
+        if value is None or value == "":
+            continue
+        parts = key.strip().split(".")
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ValueError(f"column {key!r} clashes with another column")
+        node[parts[-1]] = value
+    return out
+
+
+def iter_raw_records(path: Path, data: bytes | None = None) -> Iterator[tuple[RecordRef, Any]]:
+    """Yield ``(ref, raw record)`` from a JSON array, JSON Lines or CSV file.
+
+    A record that cannot even be parsed is yielded as ``(ref, InputError)``.
+    """
+    name = path.name
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise InputError(f"cannot read {path}: {e.strerror}") from e
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text (byte {e.start})") from e
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames:
+            raise InputError(f"{path}: empty CSV file (no header row)")
+        for row in reader:
+            ref = RecordRef(name, reader.line_num)
+            try:
+                yield ref, _unflatten(row)
+            except ValueError as e:
+                yield ref, InputError(str(e))
+    elif suffix in (".jsonl", ".ndjson"):
+        for i, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            ref = RecordRef(name, i)
+            try:
+                yield ref, json.loads(line)
+            except json.JSONDecodeError as e:
+                yield ref, InputError(f"invalid JSON at column {e.colno}: {e.msg}")
+    elif suffix == ".json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{path}: invalid JSON at line {e.lineno}: {e.msg}") from e
+        if isinstance(doc, Mapping) and "applications" in doc:
+            doc = doc["applications"]
+        if not isinstance(doc, list):
+            raise InputError(f"{path}: expected a JSON array of applications")
+        for i, rec in enumerate(doc, start=1):
+            yield RecordRef(name, i), rec
+    else:
+        raise InputError(f"{path}: unknown input format {suffix!r} (use .json, .jsonl or .csv)")
+
+
+def read_applications(
+    path: Path, catalog: Catalog, data: bytes | None = None
+) -> Iterator[Application | RecordError]:
+    """Validate every record of ``path``; duplicates of an application id in one file are errors."""
+    seen: dict[str, RecordRef] = {}
+    for ref, raw in iter_raw_records(path, data):
+        if isinstance(raw, InputError):
+            yield RecordError(ref, None, (FieldError("(record)", str(raw)),))
+            continue
+        result = validate_record(raw, ref, catalog)
+        if isinstance(result, Application):
+            first = seen.get(result.application_id)
+            if first is not None:
+                yield RecordError(ref, result.application_id, (FieldError(
+                    "application_id", f"duplicate of {first}"),))
+                continue
+            seen[result.application_id] = ref
+        yield result

@@ -1,0 +1,74 @@
+"""Where things landed on the converted PDF's pages.
+
+The signature field must sit over the printed signature block. The block's one image is the
+verification QR code, the only square image of the decree, so its box is where we put the field.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
+
+from .errors import ConversionError
+
+
+@dataclass(frozen=True)
+class ImageBox:
+    page: int  # 0-based
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in PDF points
+
+
+def _mul(a: list[float], b: list[float]) -> list[float]:
+    return [
+        a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+
+
+def _images_on(reader: PdfReader, index: int) -> list[tuple[float, float, float, float]]:
+    page = reader.pages[index]
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources else None
+    xobjects = xobjects.get_object() if xobjects is not None else {}
+    contents = page.get_contents()
+    if contents is None:
+        return []
+    ops = ContentStream(contents, reader).operations
+    ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    stack: list[list[float]] = []
+    found = []
+    for operands, op in ops:
+        if op == b"q":
+            stack.append(ctm)
+        elif op == b"Q":
+            ctm = stack.pop() if stack else [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+        elif op == b"cm":
+            ctm = _mul([float(x) for x in operands], ctm)
+        elif op == b"Do":
+            xo = xobjects.get(operands[0]) if xobjects else None
+            xo = xo.get_object() if xo is not None else None
+            if xo is None or xo.get("/Subtype") != "/Image":
+                continue
+            xs = [ctm[4], ctm[4] + ctm[0], ctm[4] + ctm[2], ctm[4] + ctm[0] + ctm[2]]
+            ys = [ctm[5], ctm[5] + ctm[1], ctm[5] + ctm[3], ctm[5] + ctm[1] + ctm[3]]
+            found.append((min(xs), min(ys), max(xs), max(ys)))
+    return found
+
+
+def find_qr_box(pdf: bytes) -> ImageBox:
+    """The box of the last square image (the QR code in the signature block)."""
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        for index in range(len(reader.pages) - 1, -1, -1):
+            squares = [b for b in _images_on(reader, index)
+                       if b[2] - b[0] > 20 and abs((b[2] - b[0]) - (b[3] - b[1])) < 1.0]
+            if squares:
+                lowest = min(squares, key=lambda b: b[1])
+                return ImageBox(index, lowest)
+    except Exception as e:  # pypdf raises many types on odd input
+        raise ConversionError(f"cannot read the converted PDF: {e}") from e
+    raise ConversionError("the converted PDF has no QR code in its signature block")

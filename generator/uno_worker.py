@@ -1,0 +1,100 @@
+"""A LibreOffice conversion worker, run by Debian's Python (which has ``uno``).
+
+Started by :class:`generator.convert.LibreOfficePool`, never imported by it. It starts its own
+``soffice`` with a private profile, connects over a pipe, then reads one JSON request per line on
+stdin (``{"in": "/path/a.docx", "out": "/path/a.pdf"}``) and answers one JSON line on stdout
+(``{"ok": true}`` or ``{"ok": false, "error": "..."}``). The first line it prints is
+``{"ready": true, "soffice_pid": N}``. It exits when stdin closes.
+
+Driving LibreOffice directly (documents loaded ``Hidden``, the export filter named once) saves the
+per-call overhead of unoserver's RPC hop and filter enumeration.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def _prop(uno, name, value):
+    p = uno.createUnoStruct("com.sun.star.beans.PropertyValue")
+    p.Name = name
+    p.Value = value
+    return p
+
+
+def main():
+    import uno
+    from com.sun.star.connection import NoConnectException
+
+    soffice, profile, pipe_name, pdfa = sys.argv[1:5]
+    proc = subprocess.Popen(
+        [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+         "--nolockcheck", "--nofirststartwizard",
+         f"-env:UserInstallation={profile}",
+         f"--accept=pipe,name={pipe_name};urp;StarOffice.ComponentContext"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local)
+    ctx = None
+    deadline = time.monotonic() + 60
+    while ctx is None:
+        try:
+            ctx = resolver.resolve(
+                f"uno:pipe,name={pipe_name};urp;StarOffice.ComponentContext")
+        except NoConnectException:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                print(json.dumps({"ready": False, "error": "soffice did not start"}), flush=True)
+                return 3
+            time.sleep(0.1)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", tuple([
+        _prop(uno, "SelectPdfVersion", 2 if pdfa == "1" else 0),  # 2 = PDF/A-2b
+        _prop(uno, "UseTaggedPDF", True),
+        _prop(uno, "ExportFormFields", False),
+        _prop(uno, "EmbedStandardFonts", True),
+    ]))
+    load_props = (_prop(uno, "Hidden", True), _prop(uno, "ReadOnly", True),
+                  _prop(uno, "UpdateDocMode", 0))
+    store_props = (_prop(uno, "FilterName", "writer_pdf_Export"),
+                   _prop(uno, "FilterData", filter_data))
+    print(json.dumps({"ready": True, "soffice_pid": proc.pid}), flush=True)
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        req = json.loads(line)
+        doc = None
+        try:
+            doc = desktop.loadComponentFromURL(
+                uno.systemPathToFileUrl(req["in"]), "_blank", 0, load_props)
+            if doc is None:
+                raise RuntimeError("LibreOffice could not open the document")
+            doc.storeToURL(uno.systemPathToFileUrl(req["out"]), store_props)
+            reply = {"ok": True}
+        except Exception as e:  # report, keep serving
+            reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
+        finally:
+            if doc is not None:
+                try:
+                    doc.close(True)
+                except Exception:
+                    pass
+        print(json.dumps(reply), flush=True)
+    try:
+        desktop.terminate()
+    except Exception:
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    os.umask(0o077)
+    sys.exit(main())

@@ -1,0 +1,310 @@
+"""The batch pipeline: validate -> reserve a number -> render -> convert -> sign -> record.
+
+Rendering, conversion and signing of different decrees overlap: worker threads render and sign
+(short bursts of Python) while the LibreOffice pool converts (other processes). At most
+``in_flight`` decrees are in the pipe at once, so memory does not grow with the batch. All
+registry calls happen on the calling thread, in order.
+
+Re-running a batch is safe: the registry gives an application the number it already has, an
+issued decree whose file is in place is skipped, and files are written under a temporary name and
+renamed, so a crash never leaves a half-written PDF under a decree's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from generator.applications import Application, RecordError
+from generator.catalog import Catalog
+from generator.convert import Converter
+from generator.errors import GeneratorError
+from generator.layout import find_qr_box
+from generator.render import DecreeRenderer, RenderInput
+
+from .profile import Profile
+from .registry import Record, Registry, Status
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one record of a batch."""
+
+    status: str  # issued | already_issued | rejected | failed
+    application_id: str | None
+    source: str
+    number: str | None = None
+    path: str | None = None
+    sha256: str | None = None
+    errors: tuple[str, ...] = ()
+    fields: tuple[dict[str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "status": self.status, "application_id": self.application_id,
+            "source": self.source, "number": self.number, "path": self.path,
+            "sha256": self.sha256, "errors": list(self.errors),
+        }
+        if self.fields:
+            d["fields"] = list(self.fields)
+        return d
+
+
+@dataclass
+class StageTimes:
+    """CPU seconds spent per stage (thread CPU time), summed over the batch."""
+
+    validate: float = 0.0
+    reserve: float = 0.0
+    render: float = 0.0
+    convert_wall: float = 0.0
+    locate: float = 0.0
+    sign: float = 0.0
+    record: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, stage: str, seconds: float) -> None:
+        with self.lock:
+            setattr(self, stage, getattr(self, stage) + seconds)
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(getattr(self, k), 4) for k in
+                ("validate", "reserve", "render", "convert_wall", "locate", "sign", "record")}
+
+
+@dataclass
+class BatchReport:
+    input: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    times: StageTimes = field(default_factory=StageTimes)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.status in ("rejected", "failed") for o in self.outcomes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "counts": {s: self.count(s) for s in
+                       ("issued", "already_issued", "rejected", "failed")},
+            "outcomes": [o.as_dict() for o in self.outcomes],
+            "stage_cpu_seconds": self.times.as_dict(),
+        }
+
+    def summary(self) -> list[str]:
+        lines = [
+            f"{self.count('issued')} issued, {self.count('already_issued')} already issued, "
+            f"{self.count('rejected')} rejected, {self.count('failed')} failed"
+        ]
+        for o in self.outcomes:
+            if o.status in ("rejected", "failed"):
+                for e in o.errors:
+                    lines.append(f"  {o.status}: {e}")
+        return lines
+
+
+class SignStage:
+    """What the pipeline needs from the signer: a callable that signs one decree.
+
+    Built by :mod:`ptsp.signing` from the key source, the profile and the delegation; the
+    pipeline stays independent of how the key is held.
+    """
+
+    def __init__(self, sign: Callable[[bytes, int, tuple[float, float, float, float], str], bytes],
+                 check: Callable[[str, datetime], None], subject: str, fingerprint: str) -> None:
+        self.sign = sign
+        self.check = check
+        self.subject = subject
+        self.fingerprint = fingerprint
+
+
+def safe_filename(number: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in number) + ".pdf"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary name in the same folder, fsync, then rename over ``path``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def display_data(app: Application, catalog: Catalog) -> dict[str, Any]:
+    """The small set of display fields kept in the registry (portal, reports); no full NIK."""
+    service = catalog.get(app.permit)
+    return {
+        "permit_name": service.name,
+        "variant": app.variant,
+        "holder_address": str(app.applicant.get("address", "")),
+        "source": str(app.ref) if app.ref else "",
+    }
+
+
+class Pipeline:
+    def __init__(
+        self, *, profile: Profile, catalog: Catalog, registry: Registry, converter: Converter,
+        signer: SignStage | None, out_dir: Path, actor: str, workers: int | None = None,
+        in_flight: int | None = None, issued_on: date | None = None,
+        on_progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.catalog = catalog
+        self.registry = registry
+        self.converter = converter
+        self.signer = signer
+        self.out_dir = out_dir
+        self.actor = actor
+        self.workers = workers or max(2, (os.cpu_count() or 2) + 1)
+        self.in_flight = in_flight or self.workers * 2
+        self.issued_on = issued_on
+        self.renderer = DecreeRenderer(
+            profile.render_context(issued_on), templates_dir=None, emblem=profile.office.emblem
+        )
+        self.on_progress = on_progress or (lambda done, total: None)
+        self.on_message = on_message or (lambda msg: None)
+
+    # -- per-decree work, on a worker thread -------------------------------------------------
+    def _produce(self, app: Application, record: Record, times: StageTimes) -> tuple[bytes, str]:
+        service = self.catalog.get(app.permit)
+        t = time.thread_time()
+        issued_on = self.issued_on or datetime.now(UTC).astimezone().date()
+        docx = self.renderer.render(service, app, RenderInput(
+            number=record.number, verify_url=self.profile.verify_url(record.token),
+            issued_on=issued_on))
+        times.add("render", time.thread_time() - t)
+        w = time.perf_counter()
+        pdf = self.converter.convert(docx, name=app.application_id)
+        times.add("convert_wall", time.perf_counter() - w)
+        if self.signer is None:
+            return pdf, ""
+        t = time.thread_time()
+        qr = find_qr_box(pdf)
+        times.add("locate", time.thread_time() - t)
+        t = time.thread_time()
+        signed = self.signer.sign(pdf, qr.page, qr.box, app.permit)
+        times.add("sign", time.thread_time() - t)
+        return signed, sha256_hex(signed)
+
+    # -- the batch, on the calling thread ----------------------------------------------------
+    def run(self, items: Iterable[Application | RecordError], *, source: str,
+            total: int | None = None) -> BatchReport:
+        report = BatchReport(input=source, started_at=datetime.now(UTC))
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        done = 0
+        pending: deque[tuple[Application, Record, Future[tuple[bytes, str]]]] = deque()
+
+        def finish_one() -> None:
+            nonlocal done
+            app, record, fut = pending.popleft()
+            report.outcomes.append(self._record(app, record, fut, report.times))
+            done += 1
+            self.on_progress(done, total)
+
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ptsp") as pool:
+            for item in items:
+                if isinstance(item, RecordError):
+                    report.outcomes.append(Outcome(
+                        "rejected", item.application_id, str(item.ref),
+                        errors=tuple(item.describe()),
+                        fields=tuple({"field": e.field, "message": e.message}
+                                     for e in item.errors)))
+                    done += 1
+                    self.on_progress(done, total)
+                    continue
+                outcome, record = self._reserve(item, report.times)
+                if outcome is not None:
+                    report.outcomes.append(outcome)
+                    done += 1
+                    self.on_progress(done, total)
+                    continue
+                assert record is not None
+                pending.append((item, record, pool.submit(self._produce, item, record,
+                                                          report.times)))
+                while len(pending) >= self.in_flight:
+                    finish_one()
+            while pending:
+                finish_one()
+        report.finished_at = datetime.now(UTC)
+        return report
+
+    def _reserve(self, app: Application, times: StageTimes) -> tuple[Outcome | None, Record | None]:
+        src = str(app.ref) if app.ref else ""
+        t = time.thread_time()
+        try:
+            existing = self.registry.by_application(app.application_id)
+            if existing is not None and existing.status != Status.RESERVED:
+                path = Path(existing.path) if existing.path else None
+                if existing.status == Status.ISSUED and path is not None and path.exists():
+                    return Outcome("already_issued", app.application_id, src, existing.number,
+                                   str(path), existing.sha256), None
+                return Outcome("failed", app.application_id, src, existing.number, errors=(
+                    f"{src}: application {app.application_id} already has decree "
+                    f"{existing.number} with status {existing.status.value}"
+                    + ("" if path is None or path.exists() else f"; its file {path} is missing"),
+                )), None
+            if self.signer is not None:
+                try:
+                    self.signer.check(app.permit, datetime.now(UTC))
+                except Exception as e:  # DelegationError: refuse before taking a number
+                    return Outcome("failed", app.application_id, src,
+                                   errors=(f"{src}: {e}",)), None
+            record = existing or self.registry.reserve(
+                application_id=app.application_id, permit=app.permit,
+                holder_name=str(app.applicant.get("name", "")),
+                holder_nik_masked=app.nik_masked, received_on=app.received_on,
+                approved_on=app.approved_on, data=display_data(app, self.catalog),
+                actor=self.actor)
+            return None, record
+        finally:
+            times.add("reserve", time.thread_time() - t)
+
+    def _record(self, app: Application, record: Record, fut: Future[tuple[bytes, str]],
+                times: StageTimes) -> Outcome:
+        src = str(app.ref) if app.ref else ""
+        try:
+            data, digest = fut.result()
+        except GeneratorError as e:
+            return Outcome("failed", app.application_id, src, record.number,
+                           errors=(f"{src}: {e}",))
+        except Exception as e:  # signer errors and anything unexpected: report, go on
+            return Outcome("failed", app.application_id, src, record.number,
+                           errors=(f"{src}: {type(e).__name__}: {e}",))
+        t = time.thread_time()
+        try:
+            path = self.out_dir / safe_filename(record.number)
+            write_atomic(path, data)
+            if self.signer is None:
+                return Outcome("drafted", app.application_id, src, record.number, str(path),
+                               sha256_hex(data))
+            self.registry.mark_issued(
+                record.number, sha256=digest, path=str(path),
+                signer_subject=self.signer.subject, signer_fingerprint=self.signer.fingerprint,
+                actor=self.actor)
+            return Outcome("issued", app.application_id, src, record.number, str(path), digest)
+        finally:
+            times.add("record", time.thread_time() - t)

@@ -1,0 +1,106 @@
+"""Table definitions (SQLAlchemy Core) matching the head migration, and the UTC timestamp type.
+
+Migrations in ``migrations/versions`` are self-contained; keep this module equal to their result.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData()
+
+RECORDS = "registry_records"
+COUNTERS = "registry_counters"
+AUDIT = "registry_audit"
+AUDIT_HEAD = "registry_audit_head"
+VERSION_TABLE = "registry_alembic_version"
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in the API; UTC in the database (naive on SQLite, timestamptz on
+    PostgreSQL). Naive datetimes are refused rather than guessed."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given where UTC is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+records = sa.Table(
+    RECORDS,
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("number", sa.String(120), nullable=False, unique=True),
+    sa.Column("application_id", sa.String(120), nullable=False, index=True),
+    sa.Column("permit", sa.String(60), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("scope", sa.String(80), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("token", sa.String(64), nullable=False, unique=True),
+    sa.Column("holder_name", sa.Text, nullable=False),
+    sa.Column("holder_nik_masked", sa.String(32)),
+    sa.Column("received_on", sa.Date),
+    sa.Column("approved_on", sa.Date),
+    sa.Column("reserved_at", UTCDateTime, nullable=False),
+    sa.Column("issued_at", UTCDateTime),
+    sa.Column("sha256", sa.String(64), index=True),
+    sa.Column("signed_sha256", sa.String(64), index=True),
+    sa.Column("path", sa.Text),
+    sa.Column("signer_subject", sa.Text),
+    sa.Column("signer_fingerprint", sa.String(128)),
+    sa.Column("replaces", sa.String(120), index=True),
+    sa.Column("replaced_by", sa.String(120)),
+    sa.Column("status_reason", sa.Text),
+    sa.Column("status_decree", sa.Text),
+    sa.Column("status_changed_at", UTCDateTime),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.UniqueConstraint("scope", "year", "seq", name="uq_registry_records_scope_year_seq"),
+    sa.Index("ix_registry_records_status_permit", "status", "permit"),
+)
+
+counters = sa.Table(
+    COUNTERS,
+    metadata,
+    sa.Column("scope", sa.String(80), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+)
+
+audit = sa.Table(
+    AUDIT,
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("number", sa.String(120)),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+    sa.Index("ix_registry_audit_number", "number"),  # revision 0002
+)
+
+audit_head = sa.Table(
+    AUDIT_HEAD,
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_id", sa.Integer, nullable=False),
+    sa.Column("last_hash", sa.String(64), nullable=False),
+)

@@ -1,0 +1,495 @@
+"""``SqlRegistry``: the registry on SQLite or PostgreSQL through SQLAlchemy Core.
+
+Every write is one transaction. Locks are always taken in the same order, so writers never
+deadlock: per-application advisory lock (PostgreSQL) -> record row(s) -> counter row -> audit head.
+On SQLite ``BEGIN IMMEDIATE`` makes each write transaction exclusive, which subsumes all of them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import secrets
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection, Engine
+
+from . import engine as db
+from .audit import GENESIS, canonical_json, check_chain, entry_hash, to_entry
+from .errors import (
+    ConflictError,
+    InvalidRequest,
+    InvalidTransition,
+    NumberNotFound,
+)
+from .model import REVOCATION_KINDS, AuditCheck, AuditEntry, NumberingPolicy, Record, Status
+from .numbering import format_number, office_date, scope_key, utcnow
+from .schema import audit, audit_head, counters, records
+
+#: Audit actions the registry writes itself; ``record_event`` may not forge them.
+LIFECYCLE_ACTIONS = frozenset(
+    {"reserved", "issued", "voided", "replaced"} | {s.value for s in REVOCATION_KINDS}
+)
+_AUDIT_COLUMNS = (
+    audit.c.id, audit.c.at, audit.c.actor, audit.c.action, audit.c.number, audit.c.detail,
+    audit.c.prev_hash, audit.c.hash,
+)
+
+
+def _required(name: str, value: str | None) -> str:
+    if value is None or not str(value).strip():
+        raise InvalidRequest(f"{name} must not be empty")
+    return str(value).strip()
+
+
+def _aware(name: str, value: datetime | None) -> datetime:
+    if value is None:
+        return utcnow()
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidRequest(f"{name} must be timezone-aware, got {value.isoformat()}")
+    return value
+
+
+def _sha256(name: str, value: str) -> str:
+    v = _required(name, value).lower()
+    if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
+        raise InvalidRequest(f"{name} must be 64 hex digits, got {value!r}")
+    return v
+
+
+def _to_record(row: sa.Row[Any]) -> Record:
+    m = row._mapping
+    data = m["data"]
+    if isinstance(data, str):  # a JSON column read back as text by an old driver
+        data = json.loads(data)
+    return Record(
+        number=m["number"], application_id=m["application_id"], permit=m["permit"],
+        status=Status(m["status"]), seq=m["seq"], scope=m["scope"], year=m["year"],
+        token=m["token"], holder_name=m["holder_name"], holder_nik_masked=m["holder_nik_masked"],
+        received_on=m["received_on"], approved_on=m["approved_on"],
+        reserved_at=m["reserved_at"], issued_at=m["issued_at"], sha256=m["sha256"],
+        signed_sha256=m["signed_sha256"], path=m["path"], signer_subject=m["signer_subject"],
+        signer_fingerprint=m["signer_fingerprint"], replaces=m["replaces"],
+        replaced_by=m["replaced_by"], status_reason=m["status_reason"],
+        status_decree=m["status_decree"], status_changed_at=m["status_changed_at"],
+        data=dict(data or {}),
+    )
+
+
+class SqlRegistry:
+    """The ``Registry`` on a SQLAlchemy engine (SQLite file or PostgreSQL)."""
+
+    def __init__(self, engine: Engine, numbering: NumberingPolicy | None = None) -> None:
+        self.engine = engine
+        self.numbering = numbering or NumberingPolicy()
+
+    @classmethod
+    def from_url(cls, url: str | Path, numbering: NumberingPolicy | None = None) -> SqlRegistry:
+        return cls(db.create_engine(url), numbering)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def __repr__(self) -> str:
+        return f"SqlRegistry({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # ---------------------------------------------------------------- schema
+
+    def schema_revision(self) -> str | None:
+        return db.schema_revision(self.engine)
+
+    def migrate(self) -> tuple[str | None, str | None]:
+        """Upgrade the schema to head; returns (revision before, revision after)."""
+        return db.migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---------------------------------------------------------------- writes
+
+    def reserve(
+        self,
+        *,
+        application_id: str,
+        permit: str,
+        holder_name: str,
+        holder_nik_masked: str | None,
+        received_on: date | None,
+        approved_on: date | None,
+        data: dict[str, Any],
+        actor: str,
+        when: datetime | None = None,
+    ) -> Record:
+        """Take the next number for an application, or return the one it already holds."""
+        app, code = _required("application_id", application_id), _required("permit", permit)
+        fields = self._reservation_fields(holder_name, holder_nik_masked, received_on,
+                                          approved_on, data)
+        actor = _required("actor", actor)
+        at = _aware("when", when)
+        with db.write(self.engine, f"reserving a number for application {app}") as conn:
+            db.advisory_lock(conn, f"application:{app}")
+            existing = self._current_for_application(conn, app)
+            if existing is not None:
+                if existing.permit != code:
+                    raise ConflictError(
+                        f"application {app} already holds {existing.number} for permit "
+                        f"{existing.permit}, not {code}: void it first to change the permit"
+                    )
+                return existing
+            return self._insert(conn, app, code, fields, actor, at, replaces=None, reason=None)
+
+    def reserve_replacement(
+        self,
+        old_number: str,
+        *,
+        application_id: str,
+        permit: str,
+        holder_name: str,
+        holder_nik_masked: str | None,
+        received_on: date | None,
+        approved_on: date | None,
+        data: dict[str, Any],
+        actor: str,
+        reason: str,
+        when: datetime | None = None,
+    ) -> Record:
+        """Reserve the number of a corrected decree for issued ``old_number`` (Pasal 10).
+
+        The old record stays ``issued`` until the new one is issued; then both change together.
+        Idempotent: a pending (reserved) replacement of ``old_number`` is returned as it is.
+        """
+        app, code = _required("application_id", application_id), _required("permit", permit)
+        fields = self._reservation_fields(holder_name, holder_nik_masked, received_on,
+                                          approved_on, data)
+        actor, reason = _required("actor", actor), _required("reason", reason)
+        at = _aware("when", when)
+        with db.write(self.engine, f"reserving a replacement for {old_number}") as conn:
+            db.advisory_lock(conn, f"application:{app}")
+            old = self._lock(conn, old_number)
+            pending = conn.execute(
+                sa.select(records).where(
+                    records.c.replaces == old.number,
+                    records.c.status.in_([Status.RESERVED.value, Status.ISSUED.value]),
+                )
+            ).first()
+            if pending is not None:
+                rec = _to_record(pending)
+                if rec.status is Status.RESERVED and rec.application_id == app:
+                    return rec
+                raise ConflictError(
+                    f"{old.number} already has replacement {rec.number} ({rec.status.value})"
+                )
+            if old.status is not Status.ISSUED:
+                raise InvalidTransition(
+                    old.number, old.status.value, Status.REPLACED.value,
+                    "only an issued permit can be corrected",
+                )
+            return self._insert(conn, app, code, fields, actor, at, replaces=old.number,
+                                reason=reason)
+
+    def mark_issued(
+        self,
+        number: str,
+        *,
+        sha256: str,
+        path: str,
+        signer_subject: str,
+        signer_fingerprint: str,
+        actor: str,
+        when: datetime | None = None,
+        signed_sha256: str | None = None,
+    ) -> Record:
+        """``reserved`` -> ``issued``; a replacement also flips the record it replaces."""
+        digest = _sha256("sha256", sha256)
+        signed = _sha256("signed_sha256", signed_sha256) if signed_sha256 else None
+        path, actor = _required("path", path), _required("actor", actor)
+        at = _aware("when", when)
+        with db.write(self.engine, f"marking {number} issued") as conn:
+            rec = self._lock(conn, number)
+            if rec.status is Status.ISSUED:
+                if rec.sha256 == digest:
+                    return rec
+                raise ConflictError(
+                    f"{number} is already issued with file sha256 {rec.sha256}, not {digest}: "
+                    "an issued decree is corrected with a replacement, never re-issued"
+                )
+            if rec.status is not Status.RESERVED:
+                raise InvalidTransition(number, rec.status.value, Status.ISSUED.value)
+            old = None
+            if rec.replaces:
+                old = self._lock(conn, rec.replaces)
+                if old.status is not Status.ISSUED:
+                    raise InvalidTransition(
+                        old.number, old.status.value, Status.REPLACED.value,
+                        f"so its replacement {number} cannot be issued; void {number}",
+                    )
+            values = {
+                "status": Status.ISSUED.value, "issued_at": at, "sha256": digest,
+                "signed_sha256": signed, "path": path, "signer_subject": signer_subject,
+                "signer_fingerprint": signer_fingerprint, "status_changed_at": at,
+            }
+            self._update(conn, number, values)
+            self._append(conn, "issued", actor, number, {
+                "sha256": digest, "signed_sha256": signed, "path": path,
+                "signer_subject": signer_subject, "signer_fingerprint": signer_fingerprint,
+                "issued_at": at,
+            })
+            if old is not None:
+                self._update(conn, old.number, {
+                    "status": Status.REPLACED.value, "replaced_by": number,
+                    "status_reason": rec.status_reason, "status_changed_at": at,
+                })
+                self._append(conn, "replaced", actor, old.number,
+                             {"replaced_by": number, "reason": rec.status_reason})
+            return self._lock(conn, number)
+
+    def void(self, number: str, *, reason: str, actor: str) -> Record:
+        """``reserved`` -> ``voided``: the number stays in the book and is never reused."""
+        reason, actor = _required("reason", reason), _required("actor", actor)
+        with db.write(self.engine, f"voiding {number}") as conn:
+            rec = self._lock(conn, number)
+            if rec.status is Status.VOIDED:
+                return rec
+            if rec.status is not Status.RESERVED:
+                raise InvalidTransition(
+                    number, rec.status.value, Status.VOIDED.value,
+                    "an issued permit is withdrawn, cancelled or revoked instead",
+                )
+            self._update(conn, number, {"status": Status.VOIDED.value, "status_reason": reason,
+                                        "status_changed_at": utcnow()})
+            self._append(conn, "voided", actor, number, {"reason": reason})
+            return self._lock(conn, number)
+
+    def revoke(
+        self, number: str, *, kind: Status, reason: str, decree: str, actor: str
+    ) -> Record:
+        """``issued`` -> withdrawn | cancelled | revoked, with the reason and the decree that
+        ordered it (Pasal 10)."""
+        try:
+            kind = Status(kind)
+        except ValueError as e:
+            raise InvalidRequest(f"unknown status {kind!r}") from e
+        if kind not in REVOCATION_KINDS:
+            allowed = ", ".join(sorted(k.value for k in REVOCATION_KINDS))
+            raise InvalidRequest(f"revocation kind must be one of {allowed}, not {kind.value}")
+        reason, decree = _required("reason", reason), _required("decree", decree)
+        actor = _required("actor", actor)
+        with db.write(self.engine, f"changing {number} to {kind.value}") as conn:
+            rec = self._lock(conn, number)
+            if rec.status is kind and rec.status_decree == decree:
+                return rec
+            if rec.status is not Status.ISSUED:
+                raise InvalidTransition(number, rec.status.value, kind.value)
+            self._update(conn, number, {"status": kind.value, "status_reason": reason,
+                                        "status_decree": decree, "status_changed_at": utcnow()})
+            self._append(conn, kind.value, actor, number, {"reason": reason, "decree": decree})
+            return self._lock(conn, number)
+
+    def record_event(
+        self,
+        *,
+        action: str,
+        actor: str,
+        number: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an application event (login, upload, initial, return, sign ...) to the trail."""
+        action, actor = _required("action", action), _required("actor", actor)
+        if action in LIFECYCLE_ACTIONS:
+            raise InvalidRequest(f"audit action {action!r} is written by the registry itself")
+        if len(action) > 60:
+            raise InvalidRequest("audit action longer than 60 characters")
+        with db.write(self.engine, f"recording event {action}") as conn:
+            if number is not None:
+                self._lock(conn, number)
+            self._append(conn, action, actor, number, detail or {})
+
+    # ---------------------------------------------------------------- reads
+
+    def get(self, number: str) -> Record | None:
+        return self._one(records.c.number == number)
+
+    def by_token(self, token: str) -> Record | None:
+        return self._one(records.c.token == token) if token else None
+
+    def by_application(self, application_id: str) -> Record | None:
+        with db.read(self.engine, "reading the registry") as conn:
+            return self._current_for_application(conn, application_id)
+
+    def by_sha256(self, sha256: str) -> Record | None:
+        digest = (sha256 or "").strip().lower()
+        return self._one(sa.or_(records.c.sha256 == digest, records.c.signed_sha256 == digest))
+
+    def list(
+        self,
+        *,
+        status: Status | None = None,
+        permit: str | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[Record]:
+        """Records, newest reservation first."""
+        query = sa.select(records).order_by(records.c.id.desc())
+        if status is not None:
+            query = query.where(records.c.status == Status(status).value)
+        if permit is not None:
+            query = query.where(records.c.permit == permit)
+        if limit is not None:
+            query = query.limit(limit)
+        with db.read(self.engine, "listing the registry") as conn:
+            return [_to_record(r) for r in conn.execute(query)]
+
+    def audit_entries(self, number: str | None = None) -> builtins.list[AuditEntry]:
+        query = sa.select(*_AUDIT_COLUMNS).order_by(audit.c.id)
+        if number is not None:
+            query = query.where(audit.c.number == number)
+        with db.read(self.engine, "reading the audit trail") as conn:
+            return [to_entry(tuple(r)) for r in conn.execute(query)]  # type: ignore[arg-type]
+
+    def audit_check(self) -> AuditCheck:
+        """Recompute the whole chain; ``first_bad`` names the first entry that does not verify."""
+        with db.read(self.engine, "checking the audit trail") as conn:
+            head = conn.execute(
+                sa.select(audit_head.c.last_id, audit_head.c.last_hash).where(audit_head.c.id == 1)
+            ).first()
+            rows = conn.execute(sa.select(*_AUDIT_COLUMNS).order_by(audit.c.id))
+            return check_chain(
+                (tuple(r) for r in rows),  # type: ignore[misc]
+                head=(head[0], head[1]) if head is not None else (0, GENESIS),
+            )
+
+    # ---------------------------------------------------------------- internals
+
+    def _reservation_fields(
+        self,
+        holder_name: str,
+        holder_nik_masked: str | None,
+        received_on: date | None,
+        approved_on: date | None,
+        data: dict[str, Any],
+    ) -> dict[str, Any]:
+        for name, value in (("received_on", received_on), ("approved_on", approved_on)):
+            if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
+                raise InvalidRequest(f"{name} must be a date, got {value!r}")
+        return {
+            "holder_name": _required("holder_name", holder_name),
+            "holder_nik_masked": holder_nik_masked or None,
+            "received_on": received_on,
+            "approved_on": approved_on,
+            "data": json.loads(canonical_json(data or {})),
+        }
+
+    def _one(self, where: sa.ColumnElement[bool]) -> Record | None:
+        with db.read(self.engine, "reading the registry") as conn:
+            row = conn.execute(
+                sa.select(records).where(where).order_by(records.c.id.desc()).limit(1)
+            ).first()
+            return _to_record(row) if row is not None else None
+
+    def _current_for_application(self, conn: Connection, application_id: str) -> Record | None:
+        row = conn.execute(
+            sa.select(records)
+            .where(records.c.application_id == application_id,
+                   records.c.status != Status.VOIDED.value)
+            .order_by(records.c.id.desc())
+            .limit(1)
+        ).first()
+        return _to_record(row) if row is not None else None
+
+    def _lock(self, conn: Connection, number: str) -> Record:
+        row = conn.execute(
+            sa.select(records).where(records.c.number == number).with_for_update()
+        ).first()
+        if row is None:
+            raise NumberNotFound(number)
+        return _to_record(row)
+
+    def _update(self, conn: Connection, number: str, values: dict[str, Any]) -> None:
+        conn.execute(sa.update(records).where(records.c.number == number).values(**values))
+
+    def _next_seq(self, conn: Connection, scope: str, year: int) -> int:
+        """Increment the locked counter row of (scope, year); gapless, never parsed from text."""
+        insert = (pg_dialect.insert if conn.dialect.name == "postgresql"
+                  else sqlite_dialect.insert)
+        conn.execute(
+            insert(counters).values(scope=scope, year=year, last_seq=0).on_conflict_do_nothing()
+        )
+        where = (counters.c.scope == scope, counters.c.year == year)
+        last = conn.execute(
+            sa.select(counters.c.last_seq).where(*where).with_for_update()
+        ).scalar_one()
+        conn.execute(sa.update(counters).where(*where).values(last_seq=last + 1))
+        return int(last) + 1
+
+    def _insert(
+        self,
+        conn: Connection,
+        application_id: str,
+        permit: str,
+        fields: dict[str, Any],
+        actor: str,
+        at: datetime,
+        *,
+        replaces: str | None,
+        reason: str | None,
+    ) -> Record:
+        on = office_date(self.numbering, at)
+        scope = scope_key(self.numbering, permit)
+        seq = self._next_seq(conn, scope, on.year)
+        number = format_number(self.numbering, seq=seq, permit=permit, on=on)
+        conn.execute(sa.insert(records).values(
+            number=number, application_id=application_id, permit=permit,
+            status=Status.RESERVED.value, scope=scope, year=on.year, seq=seq,
+            token=secrets.token_urlsafe(24), reserved_at=at, replaces=replaces,
+            status_reason=reason, **fields,
+        ))
+        detail: dict[str, Any] = {"application_id": application_id, "permit": permit,
+                                  "scope": scope, "year": on.year, "seq": seq,
+                                  "reserved_at": at}
+        if replaces:
+            detail |= {"replaces": replaces, "reason": reason}
+        self._append(conn, "reserved", actor, number, detail)
+        return self._lock(conn, number)
+
+    def _append(
+        self, conn: Connection, action: str, actor: str, number: str | None, detail: dict[str, Any]
+    ) -> None:
+        """Append one audit entry; the locked head row keeps concurrent writers on one chain."""
+        head = conn.execute(
+            sa.select(audit_head.c.last_id, audit_head.c.last_hash)
+            .where(audit_head.c.id == 1)
+            .with_for_update()
+        ).one()
+        new_id, at = head.last_id + 1, utcnow()
+        detail_json = canonical_json(detail)
+        digest = entry_hash(prev_hash=head.last_hash, id=new_id, at=at, actor=actor,
+                            action=action, number=number, detail_json=detail_json)
+        conn.execute(sa.insert(audit).values(
+            id=new_id, at=at, actor=actor, action=action, number=number, detail=detail_json,
+            prev_hash=head.last_hash, hash=digest,
+        ))
+        conn.execute(sa.update(audit_head).where(audit_head.c.id == 1)
+                     .values(last_id=new_id, last_hash=digest))
+
+
+def open_registry(
+    url: str | Path,
+    *,
+    numbering: NumberingPolicy = NumberingPolicy(),  # noqa: B008 - frozen, so a safe default
+    migrate: bool = True,
+) -> SqlRegistry:
+    """Open the registry at ``url`` (``sqlite:///FILE``, a plain file path, or
+    ``postgresql+psycopg://...``), upgrading its schema to head unless ``migrate=False``."""
+    registry = SqlRegistry.from_url(url, numbering)
+    if migrate:
+        try:
+            registry.migrate()
+        except BaseException:
+            registry.close()
+            raise
+    return registry

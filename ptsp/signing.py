@@ -1,0 +1,134 @@
+"""Connecting the office profile to the signer library: key source, delegation, settings.
+
+The only place that knows both the profile and :mod:`signer`; the pipeline receives a
+:class:`~ptsp.pipeline.SignStage` and stays independent of how the key is held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from signer.delegation import Delegation, check_delegation
+from signer.errors import KeyUnlockError
+from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource, UnlockedKey
+from signer.pki import DemoPki, DemoServices, build_demo_pki
+from signer.sign import BatchSigner, FieldPlacement, PadesLevel, SignatureSettings
+
+from .errors import ProfileError
+from .pipeline import SignStage
+from .profile import Profile
+
+Prompt = Callable[[str], str]
+
+
+def cert_fingerprint(path: Path) -> str:
+    """SHA-256 (hex) of a PEM or DER certificate's DER encoding."""
+    from signer.keys import load_certificate
+
+    try:
+        return hashlib.sha256(load_certificate(path).dump()).hexdigest()
+    except OSError as e:
+        raise ProfileError(f"cannot read the delegate's certificate {path}: {e.strerror} "
+                           "(for the demo: run `ptsp keys init`)") from e
+
+
+def delegations(profile: Profile) -> list[Delegation]:
+    """The profile's delegation records as the signer library checks them."""
+    out = []
+    for d in profile.authority.delegations:
+        fp = d.delegate_fingerprint or (
+            cert_fingerprint(d.delegate_certificate) if d.delegate_certificate else None)
+        scope = None if "*" in d.scope else frozenset(d.scope)
+        out.append(Delegation(
+            decree_number=d.decree_number, decree_date=d.decree_date, delegate_fingerprint=fp,
+            delegate_subject=d.delegate_subject or None, scope=scope, valid_from=d.valid_from,
+            valid_until=d.valid_until, acting=d.acting or None))
+    return out
+
+
+def demo_pki(profile: Profile) -> DemoPki | None:
+    """Build (first time) or reuse the demo PKI the profile points at; None if not a demo."""
+    k = profile.keys
+    if k.demo_pki is None or k.pkcs12 is None:
+        return None
+    return build_demo_pki(k.demo_pki, k.pkcs12.parent, k.demo_passphrase)
+
+
+@contextmanager
+def local_services(profile: Profile) -> Iterator[DemoPki | None]:
+    """Serve the demo TSA/OCSP/CRL on 127.0.0.1 while signing, when the profile asks for it."""
+    if not profile.signature.demo_services:
+        yield None
+        return
+    pki = demo_pki(profile)
+    if pki is None:
+        yield None
+        return
+    with DemoServices(pki):
+        yield pki
+
+
+def key_source(profile: Profile, *, secret_env: str | None = None,
+               prompt: Prompt | None = None) -> KeySource:
+    """The configured key source; the passphrase or PIN comes from the environment variable
+    named by ``secret_env`` (or the profile), else from ``prompt``, never from an option."""
+    k = profile.keys
+    env = secret_env or (k.passphrase_env if k.source == "pkcs12" else k.pin_env)
+    secret = os.environ.get(env) if env else None
+    if secret is None and profile.demo and k.source == "pkcs12" and k.demo_passphrase:
+        secret = k.demo_passphrase
+    if secret is None:
+        if prompt is None:
+            raise KeyUnlockError(f"no passphrase/PIN: set the environment variable {env} "
+                                 "or run interactively")
+        secret = prompt("PIN" if k.source == "pkcs11" else "Key passphrase")
+    if k.source == "pkcs12":
+        if k.pkcs12 is None:
+            raise ProfileError("[keys].pkcs12 is not set in the office profile")
+        if not k.pkcs12.exists():
+            raise ProfileError(f"key file {k.pkcs12} not found (for the demo: `ptsp keys init`)")
+        return Pkcs12KeySource(k.pkcs12, secret)
+    return Pkcs11KeySource(k.pkcs11_module, k.token_label, k.key_label, secret)
+
+
+def signature_reason(profile: Profile) -> str:
+    d = profile.current_delegation()
+    by = profile.signer_title_full
+    if d is None:
+        return f"Ditetapkan oleh {by}"
+    return f"Ditetapkan oleh {by} berdasarkan pendelegasian kewenangan: {d.citation}"
+
+
+def batch_signer(profile: Profile, key: UnlockedKey, *, level: str | None = None,
+                 timestamper: object = None) -> BatchSigner:
+    s = profile.signature
+    settings = SignatureSettings(
+        level=PadesLevel(level or s.level),
+        reason=signature_reason(profile),
+        location=s.location or profile.office.city_of_issue,
+        signer_name=profile.signer.name,
+        contact_info=s.contact or None,
+        signer_title=profile.signer_title_full,
+        timestamp_url=s.timestamp_url or None,
+    )
+    return BatchSigner(key, settings, trust_roots=list(profile.trust.roots) or None,
+                       timestamper=timestamper)
+
+
+def sign_stage(profile: Profile, key: UnlockedKey, signer: BatchSigner) -> SignStage:
+    dels = delegations(profile)
+
+    def check(permit: str, when: datetime) -> None:
+        check_delegation(dels, fingerprint=key.fingerprint_sha256, subject=key.subject,
+                         permit_code=permit, when=when)
+
+    def sign(pdf: bytes, page: int, box: tuple[float, float, float, float], permit: str) -> bytes:
+        return signer.sign(pdf, placement=FieldPlacement(page, box))
+
+    return SignStage(sign=sign, check=check, subject=key.subject,
+                     fingerprint=key.fingerprint_sha256)

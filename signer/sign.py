@@ -1,0 +1,343 @@
+"""PAdES signing of many documents with one unlocked key.
+
+:class:`BatchSigner` signs PDF bytes at PAdES baseline B-B, B-T, B-LT or B-LTA. Everything
+that is the same for every decree of a batch is done once: the key is unlocked once, the
+signature size is estimated once, and for B-LT/B-LTA the signer's chain is validated and its
+revocation data (OCSP/CRL) fetched once, through one shared pyHanko ``ValidationContext``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import threading
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+
+from .errors import SettingsError, SigningError
+from .keys import UnlockedKey, load_certificate
+
+__all__ = ["BatchSigner", "FieldPlacement", "PadesLevel", "SignatureSettings"]
+
+
+class PadesLevel(enum.Enum):
+    """PAdES baseline levels (ETSI EN 319 142-1)."""
+
+    B_B = "B-B"
+    """Basic signature: no trusted time."""
+    B_T = "B-T"
+    """Plus a signature timestamp from a TSA: proves when it was signed."""
+    B_LT = "B-LT"
+    """Plus the chain and revocation data (OCSP/CRL) in the document (DSS)."""
+    B_LTA = "B-LTA"
+    """Plus a document timestamp over all of it: verifiable after the certificate expires."""
+
+    @property
+    def needs_timestamp(self) -> bool:
+        return self is not PadesLevel.B_B
+
+    @property
+    def needs_revocation_data(self) -> bool:
+        return self in (PadesLevel.B_LT, PadesLevel.B_LTA)
+
+
+@dataclass(frozen=True)
+class SignatureSettings:
+    """What every signature of a batch says and how strong it is.
+
+    ``signer_name`` goes into the signature dictionary (/Name); ``signer_title`` (e.g.
+    "Kepala Dinas ...") goes into the CMS as a claimed signer attribute (CAdES
+    signer-attributes-v2, role). ``certify=True`` makes it a certification signature
+    (DocMDP P=1): after it, only validation data and document timestamps may be added.
+    """
+
+    level: PadesLevel
+    reason: str
+    location: str
+    signer_name: str
+    contact_info: str | None = None
+    signer_title: str | None = None
+    field_name: str = "Signature1"
+    certify: bool = True
+    timestamp_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.level, PadesLevel):
+            raise SettingsError(f"level must be a PadesLevel, not {self.level!r}")
+        for name in ("reason", "location", "signer_name", "field_name"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise SettingsError(f"{name} must be a non-empty text")
+        if "." in self.field_name:
+            raise SettingsError(
+                f"field_name {self.field_name!r} must not contain '.' (PDF field hierarchy)"
+            )
+        if self.timestamp_url is not None:
+            parts = urlsplit(self.timestamp_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SettingsError(
+                    f"timestamp_url {self.timestamp_url!r} is not an http(s) URL"
+                )
+
+
+@dataclass(frozen=True)
+class FieldPlacement:
+    """Where the signature field goes: 0-based page, box (x1, y1, x2, y2) in PDF points.
+
+    The field gets no visible appearance: the printed signature block is in the page
+    content already; the field only marks where it is.
+    """
+
+    page: int
+    box: tuple[float, float, float, float]
+
+    def __post_init__(self) -> None:
+        if self.page < 0:
+            raise SettingsError("page is 0-based and cannot be negative")
+        if len(self.box) != 4:
+            raise SettingsError("box must be (x1, y1, x2, y2)")
+        x1, y1, x2, y2 = self.box
+        if x2 <= x1 or y2 <= y1:
+            raise SettingsError(f"box {self.box} is empty: need x1 < x2 and y1 < y2")
+
+
+def _claimed_title(name: str, title: str) -> Any:
+    from pyhanko.sign.ades.api import SignerAttrSpec
+
+    role_name = asn1_x509.GeneralName(
+        name="directory_name",
+        value=asn1_x509.Name.build({"common_name": name, "title": title}),
+    )
+    role = cms.AttCertAttribute(
+        {"type": "role", "values": [cms.RoleSyntax({"role_name": role_name})]}
+    )
+    return SignerAttrSpec(claimed_attrs=[role], certified_attrs=[])
+
+
+class BatchSigner:
+    """Signs many PDFs with one key and one set of settings.
+
+    :param key: an unlocked key (see :mod:`signer.keys`); the caller closes it.
+    :param settings: the signature settings.
+    :param trust_roots: root certificates (PEM/DER files); required for B-LT/B-LTA, where
+        the signer's chain is validated and its revocation data embedded.
+    :param timestamper: a pyHanko ``TimeStamper`` to use instead of an HTTP client for
+        ``settings.timestamp_url`` (for tests: an in-process ``DummyTimeStamper``).
+
+    Thread safety: :meth:`sign` may be called from several threads; calls are serialised
+    by a lock (signing is CPU-bound Python; use processes for parallelism). It must not be
+    called from inside a running asyncio event loop in the same thread.
+
+    Call :meth:`close` (or use ``with``) to release network sessions.
+    """
+
+    def __init__(
+        self,
+        key: UnlockedKey,
+        settings: SignatureSettings,
+        *,
+        trust_roots: list[Path] | None = None,
+        timestamper: Any = None,
+    ) -> None:
+        from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
+
+        self.key = key
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._session: LazySession | None = None
+        self._validation_context: Any = None
+        self._validation_info: Any = None
+        self._bytes_reserved: int | None = None
+        self._closed = False
+
+        level = settings.level
+        if level.needs_timestamp:
+            if timestamper is None:
+                if settings.timestamp_url is None:
+                    raise SettingsError(
+                        f"{level.value} needs a timestamp server: set timestamp_url"
+                    )
+                from pyhanko.sign.timestamps import HTTPTimeStamper
+
+                self._session = LazySession()
+                timestamper = HTTPTimeStamper(
+                    settings.timestamp_url, timeout=10, session=self._session
+                )
+            self._timestamper = timestamper
+        else:
+            self._timestamper = None
+
+        if level.needs_revocation_data:
+            if not trust_roots:
+                raise SettingsError(f"{level.value} needs trust_roots to validate the chain")
+            from pyhanko_certvalidator import ValidationContext
+
+            try:
+                roots = [load_certificate(p) for p in trust_roots]
+            except (OSError, ValueError) as e:
+                raise SettingsError(f"cannot read a trust root: {e}") from e
+            self._validation_context = ValidationContext(
+                trust_roots=roots,
+                other_certs=list(key.chain),
+                allow_fetching=True,
+                revocation_mode="hard-fail",
+            )
+
+        self._cades = None
+        if settings.signer_title:
+            from pyhanko.sign.ades.api import CAdESSignedAttrSpec
+
+            self._cades = CAdESSignedAttrSpec(
+                signer_attributes=_claimed_title(settings.signer_name, settings.signer_title)
+            )
+
+    # -- public ---------------------------------------------------------------------------
+
+    def sign(
+        self,
+        pdf: bytes,
+        *,
+        placement: FieldPlacement | None = None,
+        reason: str | None = None,
+    ) -> bytes:
+        """Sign one PDF and return the signed PDF (an incremental update of ``pdf``).
+
+        Raises :class:`~signer.errors.SigningError` if the document cannot be signed.
+        """
+        if reason is not None and not reason.strip():
+            raise SettingsError("reason must be a non-empty text")
+        with self._lock:
+            if self._closed:
+                raise SigningError("this BatchSigner has been closed")
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+            try:
+                return self._loop.run_until_complete(self._sign(pdf, placement, reason))
+            except SigningError:
+                raise
+            except Exception as e:
+                raise SigningError(_describe(e)) from e
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            loop = self._loop
+            if loop is None:
+                return
+            try:
+                if self._session is not None:
+                    loop.run_until_complete(self._session.close())
+                if self._validation_context is not None:
+                    loop.run_until_complete(self._validation_context.aclose())
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+                self._loop = None
+
+    def __enter__(self) -> BatchSigner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _metadata(self, reason: str | None) -> Any:
+        from pyhanko.sign import fields, signers
+
+        s = self.settings
+        return signers.PdfSignatureMetadata(
+            field_name=s.field_name,
+            md_algorithm="sha256",
+            reason=reason or s.reason,
+            location=s.location,
+            contact_info=s.contact_info,
+            name=s.signer_name,
+            certify=s.certify,
+            docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            embed_validation_info=s.level.needs_revocation_data,
+            use_pades_lta=s.level is PadesLevel.B_LTA,
+            validation_context=self._validation_context,
+            cades_signed_attr_spec=self._cades,
+        )
+
+    async def _sign(
+        self, pdf: bytes, placement: FieldPlacement | None, reason: str | None
+    ) -> bytes:
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.pdf_utils.misc import PdfError
+        from pyhanko.sign import fields, signers
+        from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+        from pyhanko.stamp import NoOpStampStyle
+
+        try:
+            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        except (PdfError, ValueError, IndexError, KeyError, TypeError) as e:
+            raise SigningError(f"the document is not a readable PDF: {_describe(e)}") from e
+
+        field_spec = None
+        if placement is not None:
+            field_spec = fields.SigFieldSpec(
+                sig_field_name=self.settings.field_name,
+                on_page=placement.page,
+                box=placement.box,  # type: ignore[arg-type]
+            )
+        meta = self._metadata(reason)
+        pdf_signer = signers.PdfSigner(
+            meta,
+            self.key.pyhanko_signer,
+            timestamper=self._timestamper,
+            stamp_style=NoOpStampStyle(),
+            new_field_spec=field_spec,
+        )
+        session = pdf_signer.init_signing_session(writer)
+
+        # The chain, the TSA's chain and their revocation data are the same for every
+        # decree: validate and fetch them once per batch. Not when the input already
+        # carries a document timestamp (its chain must be validated too).
+        validation_info = self._validation_info
+        if validation_info is None or writer.prev.embedded_timestamp_signatures:
+            validation_info = await session.perform_presign_validation(writer)
+            if not writer.prev.embedded_timestamp_signatures:
+                self._validation_info = validation_info
+        if self._bytes_reserved is None:
+            self._bytes_reserved = await session.estimate_signature_container_size(
+                validation_info, tight=False
+            )
+        tbs = session.prepare_tbs_document(
+            validation_info=validation_info,
+            bytes_reserved=self._bytes_reserved,
+        )
+        prepared, output = tbs.digest_tbs_document(in_place=False, output=BytesIO())
+        post = await tbs.perform_signature(
+            document_digest=prepared.document_digest,
+            pdf_cms_signed_attrs=PdfCMSSignedAttributes(
+                signing_time=session.system_time,
+                adobe_revinfo_attr=None,
+                cades_signed_attrs=meta.cades_signed_attr_spec,
+            ),
+        )
+        await post.post_signature_processing(output)
+        return output.getvalue()
+
+
+def _describe(e: BaseException) -> str:
+    """A one-line description of a third-party error, with its most telling cause."""
+    parts = []
+    cur: BaseException | None = e
+    while cur is not None and len(parts) < 3:
+        text = str(cur).strip() or type(cur).__name__
+        if text not in parts:
+            parts.append(text)
+        cur = cur.__cause__
+    return ": ".join(parts)
