@@ -122,11 +122,19 @@ class DecreeRenderer:
         path = self.templates_dir / service.template
         tpl = DocxTemplate(io.BytesIO(_template_bytes(str(path))))
         ctx = self.context(service, app, inp)
+        assert service.decree is not None
         ctx["qr"] = InlineImage(tpl, io.BytesIO(qr_png(inp.verify_url)), width=Mm(24))
         if self.emblem is not None:
             ctx["emblem"] = InlineImage(tpl, io.BytesIO(self.emblem), width=Mm(21))
         else:
             ctx["emblem"] = ""
+        tpl.init_docx()
+        props = tpl.docx.core_properties
+        props.title = f"Keputusan Nomor {inp.number} tentang {service.decree.title}"
+        props.subject = service.name
+        # The verifier reads the number back from the PDF's /Keywords to name the decree a
+        # tampered copy claims to be.
+        props.keywords = f"nomor={inp.number}"
         try:
             tpl.render(ctx, jinja_env=self.env, autoescape=True)
         except jinja2.UndefinedError as e:

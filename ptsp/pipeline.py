@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -154,6 +155,20 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+
+
+def signed_revision_sha256(data: bytes, original_length: int) -> str | None:
+    """SHA-256 of the revision the approval signature covers: the first signature dictionary
+    written after the unsigned original. Later revisions (DSS, document timestamps) are not
+    part of it, so a long-term-validation update keeps matching the registry."""
+    m = _BYTE_RANGE.search(data, original_length)
+    if not m:
+        return None
+    end = int(m.group(3)) + int(m.group(4))
+    return hashlib.sha256(data[:end]).hexdigest() if 0 < end <= len(data) else None
+
+
 def display_data(app: Application, catalog: Catalog) -> dict[str, Any]:
     """The small set of display fields kept in the registry (portal, reports); no full NIK."""
     service = catalog.get(app.permit)
@@ -189,7 +204,8 @@ class Pipeline:
         self.on_message = on_message or (lambda msg: None)
 
     # -- per-decree work, on a worker thread -------------------------------------------------
-    def _produce(self, app: Application, record: Record, times: StageTimes) -> tuple[bytes, str]:
+    def _produce(self, app: Application, record: Record,
+                 times: StageTimes) -> tuple[bytes, str, str | None]:
         service = self.catalog.get(app.permit)
         t = time.thread_time()
         issued_on = self.issued_on or datetime.now(UTC).astimezone().date()
@@ -201,14 +217,14 @@ class Pipeline:
         pdf = self.converter.convert(docx, name=app.application_id)
         times.add("convert_wall", time.perf_counter() - w)
         if self.signer is None:
-            return pdf, ""
+            return pdf, sha256_hex(pdf), None
         t = time.thread_time()
         qr = find_qr_box(pdf)
         times.add("locate", time.thread_time() - t)
         t = time.thread_time()
         signed = self.signer.sign(pdf, qr.page, qr.box, app.permit)
         times.add("sign", time.thread_time() - t)
-        return signed, sha256_hex(signed)
+        return signed, sha256_hex(signed), signed_revision_sha256(signed, len(pdf))
 
     # -- the batch, on the calling thread ----------------------------------------------------
     def run(self, items: Iterable[Application | RecordError], *, source: str,
@@ -216,7 +232,7 @@ class Pipeline:
         report = BatchReport(input=source, started_at=datetime.now(UTC))
         self.out_dir.mkdir(parents=True, exist_ok=True)
         done = 0
-        pending: deque[tuple[Application, Record, Future[tuple[bytes, str]]]] = deque()
+        pending: deque[tuple[Application, Record, Future[tuple[bytes, str, str | None]]]] = deque()
 
         def finish_one() -> None:
             nonlocal done
@@ -283,11 +299,11 @@ class Pipeline:
         finally:
             times.add("reserve", time.thread_time() - t)
 
-    def _record(self, app: Application, record: Record, fut: Future[tuple[bytes, str]],
-                times: StageTimes) -> Outcome:
+    def _record(self, app: Application, record: Record,
+                fut: Future[tuple[bytes, str, str | None]], times: StageTimes) -> Outcome:
         src = str(app.ref) if app.ref else ""
         try:
-            data, digest = fut.result()
+            data, digest, signed_digest = fut.result()
         except GeneratorError as e:
             return Outcome("failed", app.application_id, src, record.number,
                            errors=(f"{src}: {e}",))
@@ -300,11 +316,11 @@ class Pipeline:
             write_atomic(path, data)
             if self.signer is None:
                 return Outcome("drafted", app.application_id, src, record.number, str(path),
-                               sha256_hex(data))
+                               digest)
             self.registry.mark_issued(
                 record.number, sha256=digest, path=str(path),
                 signer_subject=self.signer.subject, signer_fingerprint=self.signer.fingerprint,
-                actor=self.actor)
+                actor=self.actor, signed_sha256=signed_digest)
             return Outcome("issued", app.application_id, src, record.number, str(path), digest)
         finally:
             times.add("record", time.thread_time() - t)

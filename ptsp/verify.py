@@ -112,18 +112,19 @@ class VerifyResult:
         }
 
 
-_KEYWORD_NUMBER = re.compile(rb"/Keywords\s*\((?:ptsp:)?([^)]{3,80})\)")
-
-
 def _claimed_number(data: bytes) -> str | None:
-    m = _KEYWORD_NUMBER.search(data)
-    if not m:
-        return None
+    """The registration number the file says it carries (its /Keywords ``nomor=...``)."""
+    import io
+
+    from pypdf import PdfReader
+
     try:
-        text = m.group(1).decode("latin-1")
-    except UnicodeDecodeError:
+        meta = PdfReader(io.BytesIO(data)).metadata
+        text = str(meta.get("/Keywords") or "") if meta else ""
+    except Exception:  # any malformed file: no claim
         return None
-    return text.split("nomor=", 1)[1] if "nomor=" in text else None
+    m = re.search(r"nomor=(\S{3,80})", text)
+    return m.group(1) if m else None
 
 
 def _lookup(registry: Registry | None, report: ValidationReport,
@@ -146,13 +147,23 @@ def _lookup(registry: Registry | None, report: ValidationReport,
     return None, None, None
 
 
+def common_name(subject: str | None) -> str | None:
+    """``"Common Name: X, Title: ..."`` (asn1crypto's human-friendly form) -> ``"X"``."""
+    if not subject:
+        return subject
+    for part in subject.split(", "):
+        if part.startswith("Common Name: "):
+            return part[len("Common Name: "):]
+    return subject
+
+
 def verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegation],
                registry: Registry | None, at: datetime | None = None) -> VerifyResult:
     """Check a decree file end to end. Never raises for bad input."""
     report = validate_pdf(data, trust, at=at)
     reasons: list[VerifyReason] = [VerifyReason(r.code, r.message) for r in report.all_reasons]
     main = report.last_approval
-    signer = main.signer_subject if main else None
+    signer = common_name(main.signer_subject) if main else None
     signed_at = main.signing_time if main else None
     # Registry first: the permit type decides which delegation applies.
     claimed = _claimed_number(data) if report.readable else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import threading
+import time
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -129,6 +130,8 @@ class BatchSigner:
         the signer's chain is validated and its revocation data embedded.
     :param timestamper: a pyHanko ``TimeStamper`` to use instead of an HTTP client for
         ``settings.timestamp_url`` (for tests: an in-process ``DummyTimeStamper``).
+    :param revinfo_max_age: seconds for which validated chains and fetched revocation data
+        are reused (B-LT/B-LTA); a long-lived signer refetches after that.
 
     Thread safety: :meth:`sign` may be called from several threads; calls are serialised
     by a lock (signing is CPU-bound Python; use processes for parallelism). It must not be
@@ -144,6 +147,7 @@ class BatchSigner:
         *,
         trust_roots: list[Path] | None = None,
         timestamper: Any = None,
+        revinfo_max_age: float = 600.0,
     ) -> None:
         from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
@@ -154,6 +158,9 @@ class BatchSigner:
         self._session: LazySession | None = None
         self._validation_context: Any = None
         self._validation_info: Any = None
+        self._validation_info_at = 0.0
+        self._revinfo_max_age = revinfo_max_age
+        self._roots: list[Any] = []
         self._bytes_reserved: int | None = None
         self._closed = False
 
@@ -177,18 +184,11 @@ class BatchSigner:
         if level.needs_revocation_data:
             if not trust_roots:
                 raise SettingsError(f"{level.value} needs trust_roots to validate the chain")
-            from pyhanko_certvalidator import ValidationContext
-
             try:
-                roots = [load_certificate(p) for p in trust_roots]
+                self._roots = [load_certificate(p) for p in trust_roots]
             except (OSError, ValueError) as e:
                 raise SettingsError(f"cannot read a trust root: {e}") from e
-            self._validation_context = ValidationContext(
-                trust_roots=roots,
-                other_certs=list(key.chain),
-                allow_fetching=True,
-                revocation_mode="hard-fail",
-            )
+            self._validation_context = self._new_validation_context()
 
         self._cades = None
         if settings.signer_title:
@@ -251,6 +251,25 @@ class BatchSigner:
 
     # -- internals ------------------------------------------------------------------------
 
+    def _new_validation_context(self) -> Any:
+        from pyhanko_certvalidator import ValidationContext
+
+        return ValidationContext(
+            trust_roots=self._roots,
+            other_certs=list(self.key.chain),
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+        )
+
+    async def _refresh_if_stale(self) -> None:
+        if self._validation_context is None or self._validation_info is None:
+            return
+        if time.monotonic() - self._validation_info_at <= self._revinfo_max_age:
+            return
+        await self._validation_context.aclose()
+        self._validation_context = self._new_validation_context()
+        self._validation_info = None
+
     def _metadata(self, reason: str | None) -> Any:
         from pyhanko.sign import fields, signers
 
@@ -280,6 +299,7 @@ class BatchSigner:
         from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
         from pyhanko.stamp import NoOpStampStyle
 
+        await self._refresh_if_stale()
         try:
             writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         except (PdfError, ValueError, IndexError, KeyError, TypeError) as e:
@@ -310,6 +330,7 @@ class BatchSigner:
             validation_info = await session.perform_presign_validation(writer)
             if not writer.prev.embedded_timestamp_signatures:
                 self._validation_info = validation_info
+                self._validation_info_at = time.monotonic()
         if self._bytes_reserved is None:
             self._bytes_reserved = await session.estimate_signature_container_size(
                 validation_info, tight=False
@@ -328,12 +349,13 @@ class BatchSigner:
             ),
         )
         await post.post_signature_processing(output)
-        return output.getvalue()
+        output.seek(0)
+        return bytes(output.read())
 
 
 def _describe(e: BaseException) -> str:
     """A one-line description of a third-party error, with its most telling cause."""
-    parts = []
+    parts: list[str] = []
     cur: BaseException | None = e
     while cur is not None and len(parts) < 3:
         text = str(cur).strip() or type(cur).__name__

@@ -383,6 +383,8 @@ def _check_signature(
     is_ts = emb.sig_object_type == "/DocTimeStamp"
     reasons: list[str] = []
     fetch = trust.allow_fetching
+    status: Any
+    signing_time: datetime | None
 
     if is_ts:
         gen_time = _doc_ts_gen_time(emb)
@@ -636,12 +638,13 @@ def _ades_run(
             res = asyncio.run(coro)
         except Exception as e:
             raise ValidationError(f"the AdES validation could not run: {e}") from e
-        main = res.ades_subindic.status.name.lower()
+        indic: Any = res.ades_subindic
+        main = indic.status.name.lower()
         results.append(
             AdesSignatureResult(
                 field_name=str(emb.field_name),
                 status=main,
-                subindication=res.ades_subindic.name,
+                subindication=indic.name,
                 detail=res.failure_msg,
                 best_signature_time=getattr(res, "best_signature_time", None),
                 oldest_evidence_record_timestamp=res.oldest_evidence_record_timestamp,

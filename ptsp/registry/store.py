@@ -8,9 +8,10 @@ On SQLite ``BEGIN IMMEDIATE`` makes each write transaction exclusive, which subs
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 import secrets
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -229,25 +230,20 @@ class SqlRegistry:
                         old.number, old.status.value, Status.REPLACED.value,
                         f"so its replacement {number} cannot be issued; void {number}",
                     )
-            values = {
-                "status": Status.ISSUED.value, "issued_at": at, "sha256": digest,
-                "signed_sha256": signed, "path": path, "signer_subject": signer_subject,
-                "signer_fingerprint": signer_fingerprint, "status_changed_at": at,
-            }
-            self._update(conn, number, values)
+            issued = self._update(conn, rec, status=Status.ISSUED, issued_at=at, sha256=digest,
+                                  signed_sha256=signed, path=path, signer_subject=signer_subject,
+                                  signer_fingerprint=signer_fingerprint, status_changed_at=at)
             self._append(conn, "issued", actor, number, {
                 "sha256": digest, "signed_sha256": signed, "path": path,
                 "signer_subject": signer_subject, "signer_fingerprint": signer_fingerprint,
                 "issued_at": at,
             })
             if old is not None:
-                self._update(conn, old.number, {
-                    "status": Status.REPLACED.value, "replaced_by": number,
-                    "status_reason": rec.status_reason, "status_changed_at": at,
-                })
+                self._update(conn, old, status=Status.REPLACED, replaced_by=number,
+                             status_reason=rec.status_reason, status_changed_at=at)
                 self._append(conn, "replaced", actor, old.number,
                              {"replaced_by": number, "reason": rec.status_reason})
-            return self._lock(conn, number)
+            return issued
 
     def void(self, number: str, *, reason: str, actor: str) -> Record:
         """``reserved`` -> ``voided``: the number stays in the book and is never reused."""
@@ -261,10 +257,10 @@ class SqlRegistry:
                     number, rec.status.value, Status.VOIDED.value,
                     "an issued permit is withdrawn, cancelled or revoked instead",
                 )
-            self._update(conn, number, {"status": Status.VOIDED.value, "status_reason": reason,
-                                        "status_changed_at": utcnow()})
+            voided = self._update(conn, rec, status=Status.VOIDED, status_reason=reason,
+                                  status_changed_at=utcnow())
             self._append(conn, "voided", actor, number, {"reason": reason})
-            return self._lock(conn, number)
+            return voided
 
     def revoke(
         self, number: str, *, kind: Status, reason: str, decree: str, actor: str
@@ -286,10 +282,10 @@ class SqlRegistry:
                 return rec
             if rec.status is not Status.ISSUED:
                 raise InvalidTransition(number, rec.status.value, kind.value)
-            self._update(conn, number, {"status": kind.value, "status_reason": reason,
-                                        "status_decree": decree, "status_changed_at": utcnow()})
+            changed = self._update(conn, rec, status=kind, status_reason=reason,
+                                   status_decree=decree, status_changed_at=utcnow())
             self._append(conn, kind.value, actor, number, {"reason": reason, "decree": decree})
-            return self._lock(conn, number)
+            return changed
 
     def record_event(
         self,
@@ -409,22 +405,36 @@ class SqlRegistry:
             raise NumberNotFound(number)
         return _to_record(row)
 
-    def _update(self, conn: Connection, number: str, values: dict[str, Any]) -> None:
-        conn.execute(sa.update(records).where(records.c.number == number).values(**values))
+    def _update(self, conn: Connection, rec: Record, **values: Any) -> Record:
+        """Write ``values`` to the (locked) record and return the record as it now is."""
+        for key, value in values.items():
+            if isinstance(value, datetime):
+                values[key] = value.astimezone(UTC)
+        db_values = {k: (v.value if isinstance(v, Status) else v) for k, v in values.items()}
+        conn.execute(sa.update(records).where(records.c.number == rec.number).values(**db_values))
+        return dataclasses.replace(rec, **values)
 
     def _next_seq(self, conn: Connection, scope: str, year: int) -> int:
-        """Increment the locked counter row of (scope, year); gapless, never parsed from text."""
-        insert = (pg_dialect.insert if conn.dialect.name == "postgresql"
-                  else sqlite_dialect.insert)
-        conn.execute(
-            insert(counters).values(scope=scope, year=year, last_seq=0).on_conflict_do_nothing()
-        )
+        """Increment the counter row of (scope, year) and return the new value; gapless, never
+        parsed from existing numbers.
+
+        ``UPDATE ... RETURNING`` takes the row lock exactly as ``SELECT ... FOR UPDATE`` would,
+        in one round trip: a concurrent allocator blocks on the row until this transaction ends,
+        then PostgreSQL re-reads the committed row and increments that (no lost update). SQLite
+        has one writer at a time (``BEGIN IMMEDIATE``). The first number of a scope and year
+        creates the row; ``ON CONFLICT DO NOTHING`` lets racing creators meet on one row.
+        """
         where = (counters.c.scope == scope, counters.c.year == year)
-        last = conn.execute(
-            sa.select(counters.c.last_seq).where(*where).with_for_update()
-        ).scalar_one()
-        conn.execute(sa.update(counters).where(*where).values(last_seq=last + 1))
-        return int(last) + 1
+        bump = (sa.update(counters).where(*where).values(last_seq=counters.c.last_seq + 1)
+                .returning(counters.c.last_seq))
+        seq = conn.execute(bump).scalar_one_or_none()
+        if seq is None:
+            insert = (pg_dialect.insert if conn.dialect.name == "postgresql"
+                      else sqlite_dialect.insert)
+            conn.execute(insert(counters).values(scope=scope, year=year, last_seq=0)
+                         .on_conflict_do_nothing())
+            seq = conn.execute(bump).scalar_one()
+        return int(seq)
 
     def _insert(
         self,
@@ -442,39 +452,43 @@ class SqlRegistry:
         scope = scope_key(self.numbering, permit)
         seq = self._next_seq(conn, scope, on.year)
         number = format_number(self.numbering, seq=seq, permit=permit, on=on)
-        conn.execute(sa.insert(records).values(
+        rec = Record(
             number=number, application_id=application_id, permit=permit,
-            status=Status.RESERVED.value, scope=scope, year=on.year, seq=seq,
-            token=secrets.token_urlsafe(24), reserved_at=at, replaces=replaces,
-            status_reason=reason, **fields,
-        ))
+            status=Status.RESERVED, seq=seq, scope=scope, year=on.year,
+            token=secrets.token_urlsafe(24), reserved_at=at.astimezone(UTC), issued_at=None,
+            sha256=None, signed_sha256=None, path=None, signer_subject=None,
+            signer_fingerprint=None, replaces=replaces, replaced_by=None, status_reason=reason,
+            status_decree=None, status_changed_at=None, **fields,
+        )
+        row = {name: getattr(rec, name) for name in rec.__dataclass_fields__}
+        conn.execute(sa.insert(records).values(row | {"status": rec.status.value}))
         detail: dict[str, Any] = {"application_id": application_id, "permit": permit,
                                   "scope": scope, "year": on.year, "seq": seq,
                                   "reserved_at": at}
         if replaces:
             detail |= {"replaces": replaces, "reason": reason}
         self._append(conn, "reserved", actor, number, detail)
-        return self._lock(conn, number)
+        return rec
 
     def _append(
         self, conn: Connection, action: str, actor: str, number: str | None, detail: dict[str, Any]
     ) -> None:
-        """Append one audit entry; the locked head row keeps concurrent writers on one chain."""
+        """Append one audit entry. Bumping the one head row locks it until commit, so concurrent
+        writers queue up and keep a single chain."""
         head = conn.execute(
-            sa.select(audit_head.c.last_id, audit_head.c.last_hash)
-            .where(audit_head.c.id == 1)
-            .with_for_update()
+            sa.update(audit_head).where(audit_head.c.id == 1)
+            .values(last_id=audit_head.c.last_id + 1)
+            .returning(audit_head.c.last_id, audit_head.c.last_hash)
         ).one()
-        new_id, at = head.last_id + 1, utcnow()
+        new_id, prev, at = int(head.last_id), head.last_hash, utcnow()
         detail_json = canonical_json(detail)
-        digest = entry_hash(prev_hash=head.last_hash, id=new_id, at=at, actor=actor,
-                            action=action, number=number, detail_json=detail_json)
+        digest = entry_hash(prev_hash=prev, id=new_id, at=at, actor=actor, action=action,
+                            number=number, detail_json=detail_json)
         conn.execute(sa.insert(audit).values(
             id=new_id, at=at, actor=actor, action=action, number=number, detail=detail_json,
-            prev_hash=head.last_hash, hash=digest,
+            prev_hash=prev, hash=digest,
         ))
-        conn.execute(sa.update(audit_head).where(audit_head.c.id == 1)
-                     .values(last_id=new_id, last_hash=digest))
+        conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=digest))
 
 
 def open_registry(

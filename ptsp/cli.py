@@ -1,0 +1,346 @@
+"""The ``ptsp`` command line: thin wrappers that parse options, call one function and print.
+
+Results go to stdout (``--json``: exactly one JSON document); messages and progress to stderr.
+Exit codes: 0 ok, 1 failed or not valid, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from generator.catalog import Catalog, load_catalog
+from generator.errors import GeneratorError
+from signer.errors import SignerError
+
+from . import __version__
+from .commands.registry import add_registry_commands
+from .errors import PtspError
+from .profile import Profile, load_profile
+from .registry import NumberingPolicy, Registry, RegistryError, open_registry
+
+EXIT_FAIL = 1
+
+
+def _fail(message: str, *, verbose: bool = False) -> NoReturn:
+    if verbose:
+        traceback.print_exc()
+    click.echo(f"ptsp: error: {message}", err=True)
+    sys.exit(EXIT_FAIL)
+
+
+class Ctx:
+    """What every command may need, opened lazily."""
+
+    def __init__(self, profile_path: Path | None, db: str | None, verbose: bool) -> None:
+        self.profile_path = profile_path
+        self.db = db
+        self.verbose = verbose
+        self._profile: Profile | None = None
+        self._catalog: Catalog | None = None
+
+    @property
+    def profile(self) -> Profile:
+        if self._profile is None:
+            self._profile = load_profile(self.profile_path)
+        return self._profile
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = load_catalog()
+        return self._catalog
+
+    def registry(self) -> Registry:
+        p = self.profile
+        url = self.db or p.storage.registry
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        return open_registry(url, numbering=NumberingPolicy(
+            pattern=p.numbering.pattern, scope=p.numbering.scope,  # type: ignore[arg-type]
+            pad=p.numbering.pad))
+
+    def standard_times(self) -> dict[str, tuple[int, int]]:
+        return {s.code: (s.standard_time.working_days, s.standard_time.minutes)
+                for s in self.catalog.services if s.standard_time is not None}
+
+
+class _Group(click.Group):
+    """Turns the libraries' errors into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (PtspError, GeneratorError, SignerError, RegistryError) as e:
+            verbose = bool(ctx.obj and getattr(ctx.obj.get("ctx"), "verbose", False))
+            _fail(str(e), verbose=verbose)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="ptsp")
+@click.option("--profile", "profile_path", type=click.Path(path_type=Path, dir_okay=False),
+              envvar="PTSP_PROFILE", help="Office profile (TOML). Default: Balangan's.")
+@click.option("--db", envvar="PTSP_DB", metavar="URL",
+              help="Registry database: sqlite:///FILE or postgresql+psycopg://...")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, profile_path: Path | None, db: str | None, verbose: bool) -> None:
+    """Signed, verifiable permit decrees for a one-stop licensing office (DPMPTSP)."""
+    import logging
+
+    # Libraries log their own diagnoses; people read our one-line messages instead.
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.CRITICAL)
+    c = Ctx(profile_path, db, verbose)
+    ctx.obj = {"ctx": c, "registry_factory": c.registry}
+    try:
+        ctx.obj["standard_times"] = c.standard_times()
+    except GeneratorError:
+        ctx.obj["standard_times"] = {}
+
+
+def _c(ctx: click.Context) -> Ctx:
+    return ctx.obj["ctx"]
+
+
+def _progress(label: str) -> Callable[[int, int | None], None]:
+    """A one-line progress indicator on stderr (only when stderr is a terminal)."""
+    tty = sys.stderr.isatty()
+
+    def show(done: int, total: int | None) -> None:
+        if not tty:
+            return
+        width = 30
+        if total:
+            filled = int(width * done / total)
+            bar = "#" * filled + "-" * (width - filled)
+            sys.stderr.write(f"\r{label} [{bar}] {done}/{total}")
+        else:
+            sys.stderr.write(f"\r{label} {done}")
+        if total and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+# -- keys -------------------------------------------------------------------------------------
+@cli.group()
+def keys() -> None:
+    """Signing keys: the demo PKI, PKCS#11 tokens."""
+
+
+@keys.command("init")
+@click.pass_context
+def keys_init(ctx: click.Context) -> None:
+    """Build the demo PKI (DEMO ONLY: root CA, issuing CA, Kepala Dinas, TSA, OCSP, CRL)."""
+    from .signing import demo_pki
+
+    pki = demo_pki(_c(ctx).profile)
+    if pki is None:
+        raise click.UsageError("this office profile names no demo PKI ([keys].demo_pki)")
+    click.echo(f"demo PKI in {pki.out_dir} (DEMO ONLY, not for real permits)", err=True)
+    click.echo(json.dumps({"out_dir": str(pki.out_dir), "root": str(pki.root_cert),
+                           "signer_p12": str(pki.signer_p12),
+                           "signer_cert": str(pki.signer_cert), "tsa_url": pki.tsa_url}))
+
+
+# -- sample -----------------------------------------------------------------------------------
+@cli.command()
+@click.option("--permit", metavar="CODE", help="Only this permit (default: every permit).")
+@click.option("--count", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--start", type=click.IntRange(min=1), default=1, show_default=True,
+              help="First running number (application ids are APP-<CODE>-<n>).")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv"]), default=None,
+              help="Output format (default: from --out's extension, else json).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="File (default: stdout).")
+@click.pass_context
+def sample(ctx: click.Context, permit: str | None, count: int, seed: int, start: int,
+           fmt: str | None, out: Path | None) -> None:
+    """Write valid synthetic approved applications."""
+    from .samples import sample_batch
+
+    c = _c(ctx)
+    if permit:
+        c.catalog.get(permit)
+    apps = sample_batch(c.catalog, permit=permit, count=count, seed=seed, start=start)
+    fmt = fmt or (out.suffix.lstrip(".").lower() if out and out.suffix else "json")
+    if fmt not in ("json", "jsonl", "csv"):
+        raise click.UsageError(f"unknown format {fmt!r}")
+    text = _dump_applications(apps, fmt)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(apps)} applications to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _dump_applications(apps: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(apps, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in apps)
+    rows = [_flatten(a) for a in apps]
+    cols: list[str] = []
+    for r in rows:
+        cols.extend(k for k in r if k not in cols)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+# -- issue ------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--input", "input_path", required=True,
+              type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Approved applications: .json, .jsonl or .csv")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the signed PDFs go (default: the profile's output folder).")
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the batch report as JSON to this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the batch report as JSON on stdout.")
+@click.option("--level", type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]),
+              help="PAdES level (default: the profile's).")
+@click.option("--secret-env", metavar="VAR",
+              help="Environment variable holding the key passphrase or PIN.")
+@click.option("--workers", type=click.IntRange(min=1), help="Converter processes (default: cores).")
+@click.option("--actor", default=None, help="Who runs the batch (audit trail).")
+@click.pass_context
+def issue(ctx: click.Context, input_path: Path, out_dir: Path | None, report_path: Path | None,
+          as_json: bool, level: str | None, secret_env: str | None, workers: int | None,
+          actor: str | None) -> None:
+    """Generate, convert, sign and record a batch of approved applications."""
+    from .issue import run_issue
+
+    c = _c(ctx)
+    report = run_issue(
+        c.profile, c.catalog, c.registry, input_path, out_dir=out_dir, level=level,
+        secret_env=secret_env, workers=workers, actor=actor or _actor(),
+        prompt=_prompt_secret, on_progress=_progress("issuing"),
+        on_message=lambda m: click.echo(m, err=True))
+    doc = report.as_dict()
+    if report_path:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+    for line in report.summary():
+        click.echo(line, err=True)
+    issued = [o for o in report.outcomes if o.status in ("issued", "already_issued")]
+    if issued and not as_json:
+        folder = Path(issued[0].path or "").parent
+        click.echo(f"decrees in {folder}", err=True)
+    if not report.ok:
+        sys.exit(EXIT_FAIL)
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001
+        return "cli"
+
+
+def _prompt_secret(label: str) -> str:
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{label} needed: set it in an environment variable "
+                               "(--secret-env) when not running interactively")
+    return click.prompt(label, hide_input=True)
+
+
+# -- verify -----------------------------------------------------------------------------------
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.pass_context
+def verify(ctx: click.Context, file: Path, as_json: bool) -> None:
+    """Check a decree: signature, signer's delegation, registry status. Exit 0 only when SAH."""
+    from .verifying import verify_file
+
+    c = _c(ctx)
+    result = verify_file(c.profile, c.registry, file)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(f"{result.verdict}: {file}")
+        for r in result.reasons:
+            click.echo(f"  - {r.message} [{r.code}]")
+        for label, value in (("Nomor", result.number), ("Izin", result.permit_name),
+                             ("Pemegang", result.holder_name), ("Penanda tangan", result.signer),
+                             ("Waktu tanda tangan", result.signed_at),
+                             ("Tingkat PAdES", result.pades_level),
+                             ("Status register", result.registry.status_label)):
+            if value:
+                click.echo(f"  {label}: {value}")
+    sys.exit(0 if result.valid else EXIT_FAIL)
+
+
+# -- catalog ----------------------------------------------------------------------------------
+@cli.group()
+def catalog() -> None:
+    """The services of the regulation: requirements, SOP steps, standard times."""
+
+
+@catalog.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--kind", type=click.Choice(["permit", "non_permit"]))
+@click.pass_context
+def catalog_list(ctx: click.Context, as_json: bool, kind: str | None) -> None:
+    """List every service."""
+    from .catalog_view import service_dict
+
+    services = [s for s in _c(ctx).catalog.services if kind is None or s.kind == kind]
+    if as_json:
+        click.echo(json.dumps([service_dict(s) for s in services], ensure_ascii=False, indent=1))
+        return
+    for s in services:
+        t = s.standard_time.describe() if s.standard_time else "-"
+        click.echo(f"{s.code:<14} {s.channel:<3} {s.kind:<10} {t:<24} {s.name}")
+
+
+@catalog.command("show")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def catalog_show(ctx: click.Context, code: str, as_json: bool) -> None:
+    """The requirement checklist and SOP steps of one service, for the front office."""
+    from .catalog_view import service_dict, service_text
+
+    s = _c(ctx).catalog.get(code)
+    if as_json:
+        click.echo(json.dumps(service_dict(s, full=True), ensure_ascii=False, indent=1))
+    else:
+        click.echo(service_text(s))
+
+
+add_registry_commands(cli)
+
+
+def main() -> None:
+    cli(prog_name="ptsp")
+
+
+if __name__ == "__main__":
+    main()

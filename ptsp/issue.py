@@ -1,0 +1,55 @@
+"""``ptsp issue``: one batch from an input file to signed decrees in the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from generator.applications import read_applications
+from generator.catalog import Catalog
+from generator.convert import LibreOfficePool, PoolSettings
+
+from .pipeline import BatchReport, Pipeline, Progress
+from .profile import Profile
+from .registry import Registry
+from .signing import batch_signer, key_source, local_services, sign_stage
+
+
+def count_records(path: Path) -> int | None:
+    """Cheap record count for the progress bar (None when unknown)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return sum(1 for line in text.splitlines() if line.strip())
+    if path.suffix.lower() == ".csv":
+        return max(0, sum(1 for line in text.splitlines() if line.strip()) - 1)
+    return None
+
+
+def run_issue(
+    profile: Profile, catalog: Catalog, registry_factory: Callable[[], Registry],
+    input_path: Path, *, out_dir: Path | None = None, level: str | None = None,
+    secret_env: str | None = None, workers: int | None = None, actor: str = "cli",
+    prompt: Callable[[str], str] | None = None, on_progress: Progress | None = None,
+    on_message: Callable[[str], None] | None = None,
+) -> BatchReport:
+    """Unlock the key once (a wrong passphrase fails here, before any document), then run."""
+    source = key_source(profile, secret_env=secret_env, prompt=prompt)
+    registry = registry_factory()
+    try:
+        with source.unlock() as key, local_services(profile):
+            with batch_signer(profile, key, level=level) as signer, LibreOfficePool(
+                PoolSettings(**({"size": workers} if workers else {})),
+                workdir=profile.storage.data_dir / "lo", on_event=on_message,
+            ) as pool:
+                pipeline = Pipeline(
+                    profile=profile, catalog=catalog, registry=registry, converter=pool,
+                    signer=sign_stage(profile, key, signer),
+                    out_dir=out_dir or profile.storage.output_dir, actor=actor,
+                    on_progress=on_progress, on_message=on_message)
+                return pipeline.run(read_applications(input_path, catalog),
+                                    source=str(input_path), total=count_records(input_path))
+    finally:
+        registry.close()
