@@ -162,6 +162,8 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
             raise ValueError(f"longer than {spec.max_length} characters")
         if any(ord(c) < 32 and c not in "\t\n" for c in s):
             raise ValueError("contains control characters")
+        if any(m in s for m in ("{{", "}}", "{%", "%}")):
+            raise ValueError("contains template markup ({{ or {%)")
     elif t == "choice":
         if s not in spec.choices:
             raise ValueError(f"{s!r} is not one of {', '.join(spec.choices)}")

@@ -177,44 +177,10 @@ def use_softhsm_conf(conf: Path) -> None:
     os.environ["SOFTHSM2_CONF"] = str(conf)
 
 
-def in_process_timestamper(pki: DemoPki):  # -> pyhanko DummyTimeStamper
-    """A pyHanko ``DummyTimeStamper`` with an RSA TSA certificate issued by the demo root
-    (pyHanko's dummy TSA signs with RSA only; the demo TSA key is ECDSA)."""
-    from datetime import UTC, datetime, timedelta
+def in_process_timestamper(pki: DemoPki):  # -> signer.timestamps.LocalTimeStamper
+    """An in-process TSA with the demo PKI's TSA certificate and key (no HTTP)."""
+    from signer.timestamps import LocalTimeStamper
 
-    from asn1crypto import keys as asn1_keys
-    from asn1crypto import x509 as asn1_x509
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-    from pyhanko.sign.timestamps import DummyTimeStamper
-
-    root_key = serialization.load_pem_private_key(
-        (pki.out_dir / "root.key.pem").read_bytes(), password=None
-    )
-    root = x509.load_pem_x509_certificate(pki.root_cert.read_bytes())
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([
-            x509.NameAttribute(NameOID.COMMON_NAME, "DEMO In-process TSA CONTOH"),
-        ]))
-        .issuer_name(root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)
-        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False,
-                                     False), True)
-        .sign(root_key, hashes.SHA256())  # type: ignore[arg-type]
-    )
-    key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return DummyTimeStamper(
-        tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        tsa_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        certs_to_embed=[asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))],
+    return LocalTimeStamper.from_files(
+        pki.tsa_cert, pki.out_dir / "tsa.key.pem", chain=[pki.root_cert]
     )

@@ -104,3 +104,33 @@ audit_head = sa.Table(
     sa.Column("last_id", sa.Integer, nullable=False),
     sa.Column("last_hash", sa.String(64), nullable=False),
 )
+
+
+# Statements of the hot path, built once: building a statement per call cost more CPU than
+# running it, and every registry write runs inside the one serialized section.
+_bp = sa.bindparam
+
+CURRENT_FOR_APPLICATION = (
+    sa.select(records)
+    .where(records.c.application_id == _bp("app"), records.c.status != "voided")
+    .order_by(records.c.id.desc())
+    .limit(1)
+)
+LOCK_RECORD = sa.select(records).where(records.c.number == _bp("num")).with_for_update()
+INSERT_RECORD = records.insert()
+BUMP_COUNTER = (
+    sa.update(counters)
+    .where(counters.c.scope == _bp("s"), counters.c.year == _bp("y"))
+    .values(last_seq=counters.c.last_seq + 1)
+    .returning(counters.c.last_seq)
+)
+BUMP_AUDIT_HEAD = (
+    sa.update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(last_id=audit_head.c.last_id + 1)
+    .returning(audit_head.c.last_id, audit_head.c.last_hash)
+)
+SET_AUDIT_HEAD_HASH = (
+    sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=_bp("new_hash"))
+)
+INSERT_AUDIT = audit.insert()

@@ -1,8 +1,12 @@
 """``SqlRegistry``: the registry on SQLite or PostgreSQL through SQLAlchemy Core.
 
-Every write is one transaction. Locks are always taken in the same order, so writers never
-deadlock: per-application advisory lock (PostgreSQL) -> record row(s) -> counter row -> audit head.
-On SQLite ``BEGIN IMMEDIATE`` makes each write transaction exclusive, which subsumes all of them.
+Every write is one transaction that first queues for the registry's write lock (``engine.write``:
+an advisory lock on PostgreSQL, a file lock plus ``BEGIN IMMEDIATE`` on SQLite). All writes append
+to the one audit chain, so they are serial in any case; queueing up front makes the idempotency
+checks race-free and hands the turn over in FIFO order. Inside, rows are still locked (record
+rows ``FOR UPDATE``, the counter and audit-head rows by ``UPDATE ... RETURNING``) in one order:
+record row(s) -> counter row -> audit head. The UNIQUE constraints on ``number`` and on
+``(scope, year, seq)`` are the last line of defence.
 """
 
 from __future__ import annotations
@@ -30,7 +34,19 @@ from .errors import (
 )
 from .model import REVOCATION_KINDS, AuditCheck, AuditEntry, NumberingPolicy, Record, Status
 from .numbering import format_number, office_date, scope_key, utcnow
-from .schema import audit, audit_head, counters, records
+from .schema import (
+    BUMP_AUDIT_HEAD,
+    BUMP_COUNTER,
+    CURRENT_FOR_APPLICATION,
+    INSERT_AUDIT,
+    INSERT_RECORD,
+    LOCK_RECORD,
+    SET_AUDIT_HEAD_HASH,
+    audit,
+    audit_head,
+    counters,
+    records,
+)
 
 #: Audit actions the registry writes itself; ``record_event`` may not forge them.
 LIFECYCLE_ACTIONS = frozenset(
@@ -134,7 +150,6 @@ class SqlRegistry:
         actor = _required("actor", actor)
         at = _aware("when", when)
         with db.write(self.engine, f"reserving a number for application {app}") as conn:
-            db.advisory_lock(conn, f"application:{app}")
             existing = self._current_for_application(conn, app)
             if existing is not None:
                 if existing.permit != code:
@@ -171,7 +186,6 @@ class SqlRegistry:
         actor, reason = _required("actor", actor), _required("reason", reason)
         at = _aware("when", when)
         with db.write(self.engine, f"reserving a replacement for {old_number}") as conn:
-            db.advisory_lock(conn, f"application:{app}")
             old = self._lock(conn, old_number)
             pending = conn.execute(
                 sa.select(records).where(
@@ -388,19 +402,11 @@ class SqlRegistry:
             return _to_record(row) if row is not None else None
 
     def _current_for_application(self, conn: Connection, application_id: str) -> Record | None:
-        row = conn.execute(
-            sa.select(records)
-            .where(records.c.application_id == application_id,
-                   records.c.status != Status.VOIDED.value)
-            .order_by(records.c.id.desc())
-            .limit(1)
-        ).first()
+        row = conn.execute(CURRENT_FOR_APPLICATION, {"app": application_id}).first()
         return _to_record(row) if row is not None else None
 
     def _lock(self, conn: Connection, number: str) -> Record:
-        row = conn.execute(
-            sa.select(records).where(records.c.number == number).with_for_update()
-        ).first()
+        row = conn.execute(LOCK_RECORD, {"num": number}).first()
         if row is None:
             raise NumberNotFound(number)
         return _to_record(row)
@@ -424,16 +430,14 @@ class SqlRegistry:
         has one writer at a time (``BEGIN IMMEDIATE``). The first number of a scope and year
         creates the row; ``ON CONFLICT DO NOTHING`` lets racing creators meet on one row.
         """
-        where = (counters.c.scope == scope, counters.c.year == year)
-        bump = (sa.update(counters).where(*where).values(last_seq=counters.c.last_seq + 1)
-                .returning(counters.c.last_seq))
-        seq = conn.execute(bump).scalar_one_or_none()
+        key = {"s": scope, "y": year}
+        seq = conn.execute(BUMP_COUNTER, key).scalar_one_or_none()
         if seq is None:
             insert = (pg_dialect.insert if conn.dialect.name == "postgresql"
                       else sqlite_dialect.insert)
             conn.execute(insert(counters).values(scope=scope, year=year, last_seq=0)
                          .on_conflict_do_nothing())
-            seq = conn.execute(bump).scalar_one()
+            seq = conn.execute(BUMP_COUNTER, key).scalar_one()
         return int(seq)
 
     def _insert(
@@ -461,7 +465,7 @@ class SqlRegistry:
             status_decree=None, status_changed_at=None, **fields,
         )
         row = {name: getattr(rec, name) for name in rec.__dataclass_fields__}
-        conn.execute(sa.insert(records).values(row | {"status": rec.status.value}))
+        conn.execute(INSERT_RECORD, row | {"status": rec.status.value})
         detail: dict[str, Any] = {"application_id": application_id, "permit": permit,
                                   "scope": scope, "year": on.year, "seq": seq,
                                   "reserved_at": at}
@@ -475,20 +479,16 @@ class SqlRegistry:
     ) -> None:
         """Append one audit entry. Bumping the one head row locks it until commit, so concurrent
         writers queue up and keep a single chain."""
-        head = conn.execute(
-            sa.update(audit_head).where(audit_head.c.id == 1)
-            .values(last_id=audit_head.c.last_id + 1)
-            .returning(audit_head.c.last_id, audit_head.c.last_hash)
-        ).one()
+        head = conn.execute(BUMP_AUDIT_HEAD).one()
         new_id, prev, at = int(head.last_id), head.last_hash, utcnow()
         detail_json = canonical_json(detail)
         digest = entry_hash(prev_hash=prev, id=new_id, at=at, actor=actor, action=action,
                             number=number, detail_json=detail_json)
-        conn.execute(sa.insert(audit).values(
-            id=new_id, at=at, actor=actor, action=action, number=number, detail=detail_json,
-            prev_hash=prev, hash=digest,
-        ))
-        conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=digest))
+        conn.execute(INSERT_AUDIT, {
+            "id": new_id, "at": at, "actor": actor, "action": action, "number": number,
+            "detail": detail_json, "prev_hash": prev, "hash": digest,
+        })
+        conn.execute(SET_AUDIT_HEAD_HASH, {"new_hash": digest})
 
 
 def open_registry(

@@ -326,3 +326,11 @@ def test_services_on_a_busy_port_fail_clearly(pki, services) -> None:
     with pytest.raises(PkiError, match="could not listen"):
         DemoServices(pki).start()
     assert services.running
+
+
+def test_unknown_root_is_an_untrusted_chain(pki, signed) -> None:
+    # trusting only an unrelated certificate: intact and valid, but no path to it
+    report = validate_pdf(signed[PadesLevel.B_T], TrustSettings(roots=(pki.ocsp_cert,)))
+    sig = report.last_approval
+    assert sig is not None and sig.intact and sig.valid and not sig.trusted
+    assert "untrusted_chain" in [r.code for r in sig.reasons] and not report.ok

@@ -1,0 +1,91 @@
+"""Helpers for the application-level tests: an office profile over a test PKI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ptsp.profile import DEFAULT_PROFILE
+
+PASS_ENV = "PTSP_TEST_KEY_PASSPHRASE"
+
+
+def write_profile(
+    directory: Path, pki: Any = None, *, model: str = "delegasi", scope: list[str] | None = None,
+    valid_from: str = "2021-01-04", valid_until: str | None = None, acting: str = "",
+    level: str = "B-LTA", base_url: str = "http://127.0.0.1:8000", extra: str = "",
+    delegate_fingerprint: str | None = None,
+) -> Path:
+    """A complete office profile in ``directory`` that signs with ``pki``'s Kepala Dinas key."""
+    from tests.signer_support import TEST_PASSPHRASE
+
+    os.environ[PASS_ENV] = TEST_PASSPHRASE
+    emblem = DEFAULT_PROFILE.parent.parent / "assets" / "emblem.png"
+    scope_s = json.dumps(scope or ["*"])
+    delegate = (f'delegate_fingerprint = "{delegate_fingerprint}"' if delegate_fingerprint
+                else f'delegate_certificate = "{pki.signer_cert}"' if pki else
+                'delegate_subject = "NIP 197001012000031001"')
+    until = f'valid_until = {valid_until}' if valid_until else ""
+    keys = ""
+    if pki is not None:
+        keys = f"""
+[keys]
+source = "pkcs12"
+pkcs12 = "{pki.signer_p12}"
+passphrase_env = "{PASS_ENV}"
+
+[trust]
+roots = ["{pki.root_cert}"]
+"""
+    tsa = f'timestamp_url = "{pki.tsa_url}"' if pki is not None else ""
+    text = f"""
+[office]
+regency = "Kabupaten Balangan"
+province = "Provinsi Kalimantan Selatan"
+name = "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu"
+short_name = "DPMPTSP"
+address = "Jalan Jend. A. Yani Km. 4,5 Paringin"
+city_of_issue = "Paringin"
+emblem = "{emblem}"
+formation_law = "Undang-Undang Nomor 2 Tahun 2003 tentang Pembentukan Kabupaten Tanah Bumbu dan Kabupaten Balangan di Provinsi Kalimantan Selatan"
+tembusan = ["Bupati Balangan (sebagai laporan)"]
+
+[signer]
+name = "BUDI SANTOSO, S.E., M.M."
+nip = "197001012000031001"
+rank = "Pembina Utama Muda (IV/c)"
+title = "Kepala Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu"
+acting = "{acting}"
+
+[authority]
+model = "{model}"
+delegator = "Bupati Balangan"
+
+[[authority.delegations]]
+decree_title = "Peraturan Bupati Balangan"
+decree_number = "7 Tahun 2021"
+decree_subject = "Pendelegasian Kewenangan Penandatanganan Perizinan"
+decree_date = 2021-01-04
+valid_from = {valid_from}
+{until}
+{delegate}
+scope = {scope_s}
+
+[verification]
+base_url = "{base_url}"
+
+[signature]
+level = "{level}"
+location = "Paringin"
+footer = "Dokumen ini ditandatangani secara elektronik (UJI)."
+{tsa}
+{keys}
+[storage]
+data_dir = "{directory / 'var'}"
+{extra}
+"""
+    path = directory / "profile.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

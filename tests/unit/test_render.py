@@ -1,0 +1,96 @@
+import io
+import zipfile
+from datetime import date
+
+import pytest
+
+from generator.applications import RecordRef, validate_record
+from generator.catalog import load_catalog
+from generator.errors import RenderError
+from generator.render import DecreeRenderer, RenderInput, docx_text, find_leftover_markup
+from ptsp.profile import load_profile
+from ptsp.samples import sample_application
+
+
+@pytest.fixture(scope="module")
+def setup():
+    profile = load_profile()
+    catalog = load_catalog()
+    renderer = DecreeRenderer(profile.render_context(), emblem=profile.office.emblem)
+    return profile, catalog, renderer
+
+
+def render(setup, code="SIPB", **changes):
+    profile, catalog, renderer = setup
+    raw = sample_application(catalog.get(code), 3)
+    for path, value in changes.items():
+        group, key = path.split(".")
+        raw[group][key] = value
+    app = validate_record(raw, RecordRef("t", 1), catalog)
+    inp = RenderInput("503/0042/SIPB/DPMPTSP-BLG/III/2021", "https://verif.example/v/tok",
+                      date(2021, 3, 10))
+    return renderer.render(catalog.get(code), app, inp), app
+
+
+def test_decree_text(setup):
+    data, app = render(setup)
+    text = docx_text(data)
+    assert "NOMOR 503/0042/SIPB/DPMPTSP-BLG/III/2021" in text
+    assert "pada tanggal 10 Maret 2021" in text
+    assert "PEMBERIAN SURAT IZIN PRAKTIK BIDAN" in text
+    assert "DENGAN RAHMAT TUHAN YANG MAHA ESA" in text
+    assert "MEMUTUSKAN:" in text and "KESATU" in text and "KEDUA" in text
+    assert app.applicant["name"] in text
+    assert "Ditetapkan di Paringin" in text
+    assert "Pembentukan Kabupaten Tanah Bumbu dan Kabupaten Balangan" in text
+    assert "Pendelegasian Kewenangan" in text
+    assert find_leftover_markup(data) is None
+
+
+def test_values_print_literally(setup):
+    data, _ = render(setup, **{"applicant.name": "Hj. Siti Nur'aini",
+                               "fields.practice_name": "PT Maju & Jaya <Baru>"})
+    text = docx_text(data)
+    assert "Hj. Siti Nur'aini" in text
+    assert "PT Maju & Jaya <Baru>" in text
+    # and the XML stays well-formed: escaped, not injected
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    assert b"PT Maju &amp; Jaya &lt;Baru&gt;" in xml
+
+
+def test_template_markup_in_values_is_refused(setup):
+    profile, catalog, _ = setup
+    raw = sample_application(catalog.get("SIPB"), 1)
+    raw["fields"]["practice_name"] = "{{ signer.nip }}"
+    res = validate_record(raw, RecordRef("t", 4), catalog)
+    assert [e.field for e in res.errors] == ["fields.practice_name"]
+
+
+def test_f4_page_and_qr(setup):
+    data, _ = render(setup)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    xml = z.read("word/document.xml").decode()
+    # 215 x 330 mm in twentieths of a point
+    assert 'w:w="12189"' in xml and 'w:h="18709"' in xml
+    assert sum(n.startswith("word/media/") for n in z.namelist()) == 2  # emblem + QR
+
+
+def test_leftover_markup_is_caught():
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Nomor {{ number }}")
+    buf = io.BytesIO()
+    d.save(buf)
+    assert find_leftover_markup(buf.getvalue())
+
+
+def test_missing_context_is_an_error(setup):
+    profile, catalog, _ = setup
+    ctx = profile.render_context()
+    del ctx["signer"]
+    renderer = DecreeRenderer(ctx, emblem=profile.office.emblem)
+    raw = sample_application(catalog.get("SIPB"), 1)
+    app = validate_record(raw, RecordRef("t", 1), catalog)
+    with pytest.raises(RenderError, match="signer"):
+        renderer.render(catalog.get("SIPB"), app, RenderInput("1", "u", date(2021, 1, 1)))
