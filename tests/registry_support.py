@@ -8,7 +8,8 @@ PostgreSQL comes from ``PTSP_TEST_PG_URL`` when set, else a throwaway server is 
 session with ``scripts/pg-throwaway.sh``. Without PostgreSQL binaries the ``postgresql`` params are
 skipped with the reason, unless ``CI`` is set: then they fail.
 
-Load with ``pytest_plugins = ["tests.registry_support"]`` or ``from tests.registry_support import *``.
+Load with ``pytest_plugins = ["tests.registry_support"]``, or in a test module
+``from tests.registry_support import *``.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ def pg_template_db(pg_admin_url: str) -> Iterator[str]:
 def _new_pg_db(request: pytest.FixtureRequest, admin_url: str, template: str) -> str:
     name = f"ptsp_reg_{os.getpid()}_{next(_db_counter)}"
     _pg_exec(admin_url, f"CREATE DATABASE {name} TEMPLATE {template}")
-    request.addfinalizer(lambda: _pg_exec(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    request.addfinalizer(lambda: _pg_exec(admin_url, drop))
     return _pg_db_url(admin_url, name)
 
 

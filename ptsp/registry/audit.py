@@ -95,7 +95,8 @@ def check_chain(
         if computed != stored:
             return AuditCheck(
                 False, count, id_,
-                f"audit entry {id_} ({action} {number or '-'}) was altered: its hash does not match",
+                f"audit entry {id_} ({action} {number or '-'}) was altered: "
+                "its hash does not match",
             )
         prev = stored
         expected_id += 1

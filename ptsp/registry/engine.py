@@ -18,8 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from . import migrations
-
 try:
     import fcntl
 except ImportError:  # Windows: SQLite's busy timeout alone
@@ -164,6 +162,8 @@ def advisory_lock(conn: Connection, text: str) -> None:
 
 
 def schema_revision(engine: Engine) -> str | None:
+    from . import migrations  # alembic loads only when the schema is looked at
+
     with read(engine, "reading the schema revision") as conn:
         return migrations.current_revision(conn)
 
@@ -174,6 +174,8 @@ def migrate(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     Safe when several processes open the same database at once: the first upgrades, the others
     wait for its lock and then find nothing to do.
     """
+    from . import migrations
+
     target = migrations.head_revision() if revision == "head" else revision
     before = schema_revision(engine)
     if before == target:

@@ -2,7 +2,7 @@
 
     RegistryError                 root: every error the registry raises; the message says what to do
      +-- InvalidRequest           a bad argument (empty reason, naive datetime, unknown kind ...)
-     +-- NumberingError           the numbering policy (pattern, scope) cannot produce unique numbers
+     +-- NumberingError           the numbering policy cannot produce unique numbers
      +-- NumberNotFound           no record carries that number
      +-- InvalidTransition        the record is not in a state that allows the change
      +-- ConflictError            the request contradicts what the registry already holds
@@ -46,7 +46,7 @@ class InvalidTransition(RegistryError):
 
 
 class ConflictError(RegistryError):
-    """The request disagrees with the stored record (e.g. another file hash for an issued number)."""
+    """The request disagrees with the stored record (e.g. another file for an issued number)."""
 
 
 class StorageError(RegistryError):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Lifecycle state of a registration number.
 
     ``reserved`` -> ``issued`` | ``voided``; ``issued`` -> ``withdrawn`` | ``cancelled`` |
@@ -24,9 +24,6 @@ class Status(str, Enum):
     REVOKED = "revoked"
     REPLACED = "replaced"
 
-    def __str__(self) -> str:
-        return self.value
-
 
 #: The kinds ``Registry.revoke`` accepts (Pasal 10: ditarik kembali, dibatalkan, dicabut).
 REVOCATION_KINDS = frozenset({Status.WITHDRAWN, Status.CANCELLED, Status.REVOKED})
@@ -36,11 +33,12 @@ REVOCATION_KINDS = frozenset({Status.WITHDRAWN, Status.CANCELLED, Status.REVOKED
 class NumberingPolicy:
     """How registration numbers look and which counter they draw from.
 
-    ``pattern`` fields: ``{seq}`` (zero-padded to ``pad``), ``{permit}``, ``{month_roman}`` (I..XII),
-    ``{month}`` (01..12), ``{year}``, ``{office}``. Month and year are those of the reservation date in
-    the office's ``timezone`` (Balangan is on WITA, UTC+8), so a number taken at 07:00 on 1 January
-    belongs to the new year. ``scope`` ``office_year`` keeps one counter per year for the whole office,
-    ``permit_year`` one per permit code per year; both restart at 1 each year.
+    ``pattern`` fields: ``{seq}`` (zero-padded to ``pad``), ``{permit}``, ``{month_roman}``
+    (I..XII), ``{month}`` (01..12), ``{year}``, ``{office}``. Month and year are those of the
+    reservation date in the office's ``timezone`` (Balangan is on WITA, UTC+8), so a number taken
+    at 07:00 on 1 January belongs to the new year. ``scope`` ``office_year`` keeps one counter per
+    year for the whole office, ``permit_year`` one per permit code per year; both restart at 1
+    each year.
     """
 
     pattern: str = "503/{seq}/{permit}/DPMPTSP-BLG/{month_roman}/{year}"

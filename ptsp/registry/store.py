@@ -187,6 +187,11 @@ class SqlRegistry:
         at = _aware("when", when)
         with db.write(self.engine, f"reserving a replacement for {old_number}") as conn:
             old = self._lock(conn, old_number)
+            if old.status is not Status.ISSUED:
+                raise InvalidTransition(
+                    old.number, old.status.value, Status.REPLACED.value,
+                    "only an issued permit can be corrected",
+                )
             pending = conn.execute(
                 sa.select(records).where(
                     records.c.replaces == old.number,
@@ -199,11 +204,6 @@ class SqlRegistry:
                     return rec
                 raise ConflictError(
                     f"{old.number} already has replacement {rec.number} ({rec.status.value})"
-                )
-            if old.status is not Status.ISSUED:
-                raise InvalidTransition(
-                    old.number, old.status.value, Status.REPLACED.value,
-                    "only an issued permit can be corrected",
                 )
             return self._insert(conn, app, code, fields, actor, at, replaces=old.number,
                                 reason=reason)

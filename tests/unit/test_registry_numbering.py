@@ -2,7 +2,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ptsp.registry import InvalidRequest, NumberingError, NumberingPolicy, format_number, month_roman
+from ptsp.registry import (
+    InvalidRequest,
+    NumberingError,
+    NumberingPolicy,
+    format_number,
+    month_roman,
+)
 from ptsp.registry.numbering import office_date, scope_key
 
 
