@@ -69,13 +69,36 @@ class _Instance:
     def __init__(self, settings: PoolSettings, workdir: Path) -> None:
         self.settings = settings
         self.id = next(self._ids)
-        self.profile = workdir / f"profile-{self.id}"
-        self.scratch = workdir / f"scratch-{self.id}"
+        self.workdir = workdir
+        self._lock_file: IO[str] | None = None
+        self.profile = self._claim_profile()
+        self.scratch = self.profile.with_name(self.profile.name.replace("profile", "scratch"))
         self.scratch.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[str] | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.soffice_pid: int | None = None
         self.docs = 0
+
+    def _claim_profile(self) -> Path:
+        """A LibreOffice user profile no other live process uses (two instances sharing one
+        silently do nothing), kept across runs so later starts are warm."""
+        import fcntl
+
+        for k in itertools.count(1):
+            lock = open(self.workdir / f"profile-{k}.lock", "w")  # noqa: SIM115 - held for life
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                lock.close()
+                continue
+            self._lock_file = lock
+            return self.workdir / f"profile-{k}"
+        raise AssertionError("unreachable")
+
+    def release(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
     def start(self) -> None:
         s = self.settings
@@ -305,5 +328,6 @@ class LibreOfficePool:
         self._closed = True
         for inst in self._all:
             inst.stop()
+            inst.release()
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)

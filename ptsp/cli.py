@@ -270,6 +270,63 @@ def _prompt_secret(label: str) -> str:
     return click.prompt(label, hide_input=True)
 
 
+@cli.command()
+@click.option("--input", "input_path", required=True,
+              type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--drafts", "drafts_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the unsigned drafts go (default: $PTSP_HOME/drafts).")
+@click.option("--json", "as_json", is_flag=True, help="Print the batch report as JSON.")
+@click.option("--workers", type=click.IntRange(min=1), help="Converter processes (default: cores).")
+@click.option("--actor", default=None, help="Who runs the batch (audit trail).")
+@click.pass_context
+def generate(ctx: click.Context, input_path: Path, drafts_dir: Path | None, as_json: bool,
+             workers: int | None, actor: str | None) -> None:
+    """Reserve numbers and write unsigned drafts for review (sign them with `ptsp sign`)."""
+    from .issue import run_generate
+
+    c = _c(ctx)
+    report = run_generate(c.profile, c.catalog, c.registry, input_path,
+                          drafts_dir=drafts_dir or c.profile.storage.data_dir / "drafts",
+                          workers=workers, actor=actor or _actor(),
+                          on_progress=_progress("drafting"),
+                          on_message=lambda m: click.echo(m, err=True))
+    _finish(report, as_json)
+
+
+@cli.command()
+@click.option("--drafts", "drafts_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of drafts to sign (default: $PTSP_HOME/drafts).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the signed decrees go (default: the profile's output folder).")
+@click.option("--level", type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]))
+@click.option("--secret-env", metavar="VAR",
+              help="Environment variable holding the key passphrase or PIN.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--actor", default=None)
+@click.pass_context
+def sign(ctx: click.Context, drafts_dir: Path | None, out_dir: Path | None, level: str | None,
+         secret_env: str | None, as_json: bool, actor: str | None) -> None:
+    """Sign a batch of drafts with one unlock of the Kepala Dinas's key (resumable)."""
+    from .issue import run_sign
+
+    c = _c(ctx)
+    report = run_sign(c.profile, c.registry,
+                      drafts_dir=drafts_dir or c.profile.storage.data_dir / "drafts",
+                      out_dir=out_dir, level=level, secret_env=secret_env,
+                      actor=actor or _actor(), prompt=_prompt_secret,
+                      on_progress=_progress("signing"))
+    _finish(report, as_json)
+
+
+def _finish(report: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    for line in report.summary():
+        click.echo(line, err=True)
+    if not report.ok:
+        sys.exit(EXIT_FAIL)
+
+
 # -- verify -----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))

@@ -53,3 +53,52 @@ def run_issue(
                                     source=str(input_path), total=count_records(input_path))
     finally:
         registry.close()
+
+
+def run_generate(
+    profile: Profile, catalog: Catalog, registry_factory: Callable[[], Registry],
+    input_path: Path, *, drafts_dir: Path, workers: int | None = None, actor: str = "cli",
+    on_progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
+) -> BatchReport:
+    """Reserve numbers and write unsigned drafts (render + convert), for review before signing."""
+    registry = registry_factory()
+    try:
+        with LibreOfficePool(PoolSettings(**({"size": workers} if workers else {})),
+                             workdir=profile.storage.data_dir / "lo",
+                             on_event=on_message) as pool:
+            pipeline = Pipeline(
+                profile=profile, catalog=catalog, registry=registry, converter=pool,
+                signer=None, out_dir=drafts_dir, actor=actor, on_progress=on_progress,
+                on_message=on_message)
+            return pipeline.run(read_applications(input_path, catalog), source=str(input_path),
+                                total=count_records(input_path))
+    finally:
+        registry.close()
+
+
+def run_sign(
+    profile: Profile, registry_factory: Callable[[], Registry], *, drafts_dir: Path,
+    out_dir: Path | None = None, level: str | None = None, secret_env: str | None = None,
+    actor: str = "cli", prompt: Callable[[str], str] | None = None,
+    on_progress: Progress | None = None,
+) -> BatchReport:
+    """Sign every draft in ``drafts_dir`` with one unlock of the key."""
+    from datetime import UTC, datetime
+
+    from .drafts import find_drafts, sign_drafts
+
+    source = key_source(profile, secret_env=secret_env, prompt=prompt)
+    report = BatchReport(input=str(drafts_dir), started_at=datetime.now(UTC))
+    registry = registry_factory()
+    try:
+        with source.unlock() as key, local_services(profile), \
+                batch_signer(profile, key, level=level) as signer:
+            report.outcomes = sign_drafts(
+                find_drafts(drafts_dir), registry=registry,
+                stage=sign_stage(profile, key, signer),
+                out_dir=out_dir or profile.storage.output_dir, actor=actor,
+                on_progress=on_progress)
+    finally:
+        registry.close()
+    report.finished_at = datetime.now(UTC)
+    return report

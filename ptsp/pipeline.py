@@ -42,7 +42,7 @@ Progress = Callable[[int, int | None], None]
 class Outcome:
     """What happened to one record of a batch."""
 
-    status: str  # issued | already_issued | rejected | failed
+    status: str  # issued | already_issued | drafted | rejected | failed
     application_id: str | None
     source: str
     number: str | None = None
@@ -105,15 +105,17 @@ class BatchReport:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "counts": {s: self.count(s) for s in
-                       ("issued", "already_issued", "rejected", "failed")},
+                       ("issued", "already_issued", "rejected", "failed")}
+            | ({"drafted": self.count("drafted")} if self.count("drafted") else {}),
             "outcomes": [o.as_dict() for o in self.outcomes],
             "stage_cpu_seconds": self.times.as_dict(),
         }
 
     def summary(self) -> list[str]:
+        drafted = f"{self.count('drafted')} drafted, " if self.count("drafted") else ""
         lines = [
-            f"{self.count('issued')} issued, {self.count('already_issued')} already issued, "
-            f"{self.count('rejected')} rejected, {self.count('failed')} failed"
+            f"{drafted}{self.count('issued')} issued, {self.count('already_issued')} already "
+            f"issued, {self.count('rejected')} rejected, {self.count('failed')} failed"
         ]
         for o in self.outcomes:
             if o.status in ("rejected", "failed"):
@@ -149,6 +151,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete temporary files left by writers that died (their pid is gone)."""
+    removed = 0
+    for tmp in folder.glob(".*.tmp"):
+        parts = tmp.name.split(".")
+        try:
+            pid = int(parts[-3])
+        except (IndexError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+            alive = pid != os.getpid()  # our own pid here is a dead namesake
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def sha256_hex(data: bytes) -> str:
@@ -231,6 +255,8 @@ class Pipeline:
             total: int | None = None) -> BatchReport:
         report = BatchReport(input=source, started_at=datetime.now(UTC))
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        if remove_stale_temporaries(self.out_dir):
+            self.on_message("removed half-written files left by an interrupted run")
         done = 0
         pending: deque[tuple[Application, Record, Future[tuple[bytes, str, str | None]]]] = deque()
 

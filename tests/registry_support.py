@@ -68,11 +68,13 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL tests skipped: {reason} (set PTSP_TEST_PG_URL or install postgresql)")
 
 
-@pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of a PostgreSQL server where the tests may create databases."""
+# One server and one template per pytest process, however many modules import these fixtures
+# (``from tests.registry_support import *`` gives every module its own copy of a session fixture).
+_shared: dict[str, Any] = {}
+
+
+def _start_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("PTSP_TEST_PG_URL")
-    state: Path | None = None
     if not url:
         if not _pg_binaries_present():
             _unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found")
@@ -84,6 +86,8 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     None)
         if proc.returncode != 0 or line is None:
             pytest.fail(f"could not start a throwaway PostgreSQL:\n{proc.stderr}", pytrace=False)
+        config.add_cleanup(lambda: subprocess.run(["bash", str(SCRIPT), "stop"], env=env,
+                                                  capture_output=True, timeout=120))
         url = line.split("=", 1)[1]
     try:
         engine = sa.create_engine(url)
@@ -92,10 +96,22 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         engine.dispose()
     except sa.exc.SQLAlchemyError as e:
         _unavailable(f"cannot connect to {make_url(url).render_as_string()}: {e}")
-    yield url
-    if state is not None:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env={**os.environ, "PTSP_PG_STATE":
-                       str(state)}, capture_output=True, timeout=120)
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a PostgreSQL server where the tests may create databases."""
+    if "error" in _shared:
+        _unavailable(_shared["error"])
+    if "url" not in _shared:
+        try:
+            _shared["url"] = _start_server(request.config, tmp_path_factory)
+        except pytest.skip.Exception as e:
+            _shared["error"] = str(e)
+            raise
+    return str(_shared["url"])
 
 
 def _pg_exec(admin_url: str, *statements: str) -> None:
@@ -113,13 +129,16 @@ def _pg_db_url(admin_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_template_db(pg_admin_url: str) -> Iterator[str]:
+def pg_template_db(request: pytest.FixtureRequest, pg_admin_url: str) -> str:
     """A database migrated to head once per session; tests get copies (CREATE DATABASE TEMPLATE)."""
-    name = f"ptsp_reg_tmpl_{os.getpid()}"
-    _pg_exec(pg_admin_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-    open_registry(_pg_db_url(pg_admin_url, name)).close()
-    yield name
-    _pg_exec(pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    if "template" not in _shared:
+        name = f"ptsp_reg_tmpl_{os.getpid()}"
+        _pg_exec(pg_admin_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+        open_registry(_pg_db_url(pg_admin_url, name)).close()
+        drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        request.config.add_cleanup(lambda: _pg_exec(pg_admin_url, drop))
+        _shared["template"] = name
+    return str(_shared["template"])
 
 
 def _new_pg_db(request: pytest.FixtureRequest, admin_url: str, template: str) -> str:

@@ -1,0 +1,112 @@
+"""Drafts: decrees rendered and converted but not yet signed, and signing them later in a batch.
+
+The office's SOP has the decree drafted by the back office, initialled by the Kasi and Kabid,
+then signed by the Kepala Dinas. ``generate_drafts`` does the first step (a number is reserved
+and printed on the draft); ``sign_drafts`` signs any set of drafts with one unlocked key. Signing
+is resumable: a draft whose number is already issued with its file in place is skipped, so an
+interrupted run can simply be run again.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from generator.errors import GeneratorError
+from generator.layout import find_qr_box
+
+from .pipeline import (
+    Outcome,
+    SignStage,
+    safe_filename,
+    sha256_hex,
+    signed_revision_sha256,
+    write_atomic,
+)
+from .registry import Registry, Status
+
+
+@dataclass(frozen=True)
+class Draft:
+    number: str
+    path: Path
+
+
+def draft_number(pdf: bytes) -> str | None:
+    """The registration number a draft carries (its PDF /Keywords ``nomor=...``)."""
+    from pypdf import PdfReader
+
+    try:
+        meta = PdfReader(io.BytesIO(pdf)).metadata
+    except Exception:  # not a PDF we made
+        return None
+    m = re.search(r"nomor=(\S+)", str(meta.get("/Keywords") or "")) if meta else None
+    return m.group(1) if m else None
+
+
+def find_drafts(folder: Path) -> list[Draft]:
+    """Every draft PDF in ``folder`` (sorted by name, i.e. by number)."""
+    out = []
+    for path in sorted(folder.glob("*.pdf")):
+        number = draft_number(path.read_bytes())
+        if number:
+            out.append(Draft(number, path))
+    return out
+
+
+def sign_drafts(
+    drafts: Iterable[Draft], *, registry: Registry, stage: SignStage, out_dir: Path, actor: str,
+    on_progress: Callable[[int, int | None], None] | None = None, remove_drafts: bool = True,
+) -> list[Outcome]:
+    """Sign drafts whose numbers are reserved; each one failing is reported, the rest go on."""
+    drafts = list(drafts)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outcomes: list[Outcome] = []
+    for i, draft in enumerate(drafts, start=1):
+        outcomes.append(_sign_one(draft, registry, stage, out_dir, actor, remove_drafts))
+        if on_progress:
+            on_progress(i, len(drafts))
+    return outcomes
+
+
+def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path, actor: str,
+              remove: bool) -> Outcome:
+    src = str(draft.path)
+    rec = registry.get(draft.number)
+    if rec is None:
+        return Outcome("failed", None, src, draft.number,
+                       errors=(f"{src}: number {draft.number} is not in the registry",))
+    target = out_dir / safe_filename(rec.number)
+    if rec.status == Status.ISSUED:
+        if rec.path and Path(rec.path).exists():
+            if remove:
+                draft.path.unlink(missing_ok=True)
+            return Outcome("already_issued", rec.application_id, src, rec.number, rec.path,
+                           rec.sha256)
+        return Outcome("failed", rec.application_id, src, rec.number, errors=(
+            f"{src}: {rec.number} is issued but its file {rec.path} is missing",))
+    if rec.status != Status.RESERVED:
+        return Outcome("failed", rec.application_id, src, rec.number, errors=(
+            f"{src}: {rec.number} has status {rec.status.value}; only reserved drafts are signed",))
+    try:
+        stage.check(rec.permit, datetime.now(UTC))
+        pdf = draft.path.read_bytes()
+        qr = find_qr_box(pdf)
+        signed = stage.sign(pdf, qr.page, qr.box, rec.permit)
+    except (GeneratorError, OSError) as e:
+        return Outcome("failed", rec.application_id, src, rec.number, errors=(f"{src}: {e}",))
+    except Exception as e:  # delegation refused, signer errors: report and go on
+        return Outcome("failed", rec.application_id, src, rec.number,
+                       errors=(f"{src}: {type(e).__name__}: {e}",))
+    write_atomic(target, signed)
+    digest = sha256_hex(signed)
+    registry.mark_issued(rec.number, sha256=digest, path=str(target),
+                         signer_subject=stage.subject, signer_fingerprint=stage.fingerprint,
+                         actor=actor, signed_sha256=signed_revision_sha256(signed, len(pdf)))
+    if remove:
+        draft.path.unlink(missing_ok=True)
+    return Outcome("issued", rec.application_id, src, rec.number, str(target), digest)

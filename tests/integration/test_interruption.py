@@ -1,0 +1,82 @@
+"""A batch killed with SIGKILL at several points, then run again, issues every application
+exactly once, leaves no reservation unexplained and no half-written PDF (issue 4)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.catalog import load_catalog
+from ptsp.samples import sample_batch
+from tests.ptsp_support import write_profile
+from tests.signer_support import shared_services, shared_test_pki
+
+pytestmark = pytest.mark.integration
+N = 16
+PTSP = [sys.executable, "-m", "ptsp.cli"]
+
+
+def _issued(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as con:
+            return con.execute("select count(*) from registry_records where status = 'issued'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_sigkill_and_rerun(tmp_path):
+    pki = shared_test_pki()
+    shared_services()
+    profile = write_profile(tmp_path, pki, level="B-T")
+    db = tmp_path / "registry.sqlite"
+    src = tmp_path / "apps.jsonl"
+    src.write_text("".join(json.dumps(a) + "\n"
+                           for a in sample_batch(load_catalog(), count=N, seed=3)))
+    out = tmp_path / "out"
+    args = PTSP + ["--profile", str(profile), "--db", f"sqlite:///{db}", "issue", "--input",
+                   str(src), "--out", str(out), "--json", "--workers", "1"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    kills = 0
+    for target in (1, 5, 10):  # kill once at least this many decrees are issued
+        log = open(tmp_path / f"run-{target}.log", "w")  # noqa: SIM115
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log,
+                                start_new_session=True)
+        deadline = time.monotonic() + 120
+        while _issued(db) < target and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        log.close()
+    logs = "".join(p.read_text() for p in sorted(tmp_path.glob("run-*.log")))
+    assert kills >= 2, f"the batch finished before it could be interrupted: {logs}"
+    # the interrupted runs left reservations whose decrees are not issued yet
+    with sqlite3.connect(db) as con:
+        statuses = dict(con.execute("select status, count(*) from registry_records group by status"))
+    assert statuses.get("issued", 0) < N
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    report = json.loads(done.stdout)
+    assert report["counts"]["failed"] == 0 and report["counts"]["rejected"] == 0
+    assert report["counts"]["issued"] + report["counts"]["already_issued"] == N
+    with sqlite3.connect(db) as con:
+        rows = con.execute("select application_id, number, status, path from registry_records").fetchall()
+    assert len(rows) == N, "an application got two numbers"
+    assert {r[2] for r in rows} == {"issued"}, "a reservation was left behind"
+    assert len({r[0] for r in rows}) == N and len({r[1] for r in rows}) == N
+    pdfs = sorted(out.glob("*.pdf"))
+    assert len(pdfs) == N
+    assert sorted(Path(r[3]).name for r in rows) == [p.name for p in pdfs]
+    assert not list(out.glob(".*.tmp")), "half-written files were left"
+    for pdf in pdfs:
+        assert pdf.read_bytes().rstrip().endswith(b"%%EOF")
