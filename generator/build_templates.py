@@ -165,7 +165,8 @@ def _no_split(table):
 def _letterhead(doc):
     kop = _table(doc, 2, [Mm(28), TEXT_W - Mm(28)])
     left, right = _row(kop, None, None)
-    _cell_para(left, "{{ emblem }}", align=WD_ALIGN_PARAGRAPH.CENTER)
+    _picture(_cell_para(left, "", align=WD_ALIGN_PARAGRAPH.CENTER), EMBLEM_PLACEHOLDER,
+             Mm(21), "ptsp-emblem", "Lambang daerah")
     _cell_para(right, "PEMERINTAH {{ office.regency|upper }}", align=WD_ALIGN_PARAGRAPH.CENTER,
                bold=True, size=Pt(14))
     _cell_para(right, "{{ office.name|upper }}", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True,
@@ -196,6 +197,28 @@ def mengingat_item(basis: str) -> str:
     text = re.sub(r"\s+Tentang\s+", " tentang ", basis.strip())
     text = _ARTICLE_TAIL.sub("", text).rstrip(" .;,")
     return text
+
+
+EMBLEM_PLACEHOLDER = TEMPLATES_DIR / "assets" / "emblem.png"
+
+
+def _qr_placeholder() -> bytes:
+    """Stands in for each decree's QR code: the renderer swaps the image's bytes."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make("https://contoh.invalid/v/placeholder", error="m", mask=0).save(
+        buf, kind="png", scale=8, border=2)
+    return buf.getvalue()
+
+
+def _picture(paragraph, image, width, name: str, descr: str) -> None:
+    """An inline picture whose drawing is named ``name``; the renderer finds it by that name."""
+    src = io.BytesIO(image) if isinstance(image, bytes) else str(image)
+    shape = paragraph.add_run().add_picture(src, width=width)
+    doc_pr = shape._inline.docPr
+    doc_pr.set("name", name)
+    doc_pr.set("descr", descr)
 
 
 def _lettered(items: list[str]) -> list[tuple[str, str]]:
@@ -265,7 +288,8 @@ def _signature(doc, service: Service):
     _bottom_border(p, size=6)
     _cell_para(right, "{{ signature.on_behalf }}", bold=True)
     _cell_para(right, "{{ signature.title_line }}", bold=True, space_after=4)
-    _cell_para(right, "{{ qr }}", align=WD_ALIGN_PARAGRAPH.LEFT, space_after=4)
+    _picture(_cell_para(right, "", align=WD_ALIGN_PARAGRAPH.LEFT, space_after=4),
+             _qr_placeholder(), Mm(24), "ptsp-qr", "Kode QR verifikasi")
     _cell_para(right, "{{ signer.name }}", bold=True, underline=True)
     _cell_para(right, "{{ signer.rank }}")
     _cell_para(right, "NIP. {{ signer.nip }}")

@@ -59,16 +59,20 @@ def _images_on(reader: PdfReader, index: int) -> list[tuple[float, float, float,
     return found
 
 
+def _squares(boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, ...]]:
+    return [b for b in boxes if b[2] - b[0] > 20 and abs((b[2] - b[0]) - (b[3] - b[1])) < 1.0]
+
+
 def find_qr_box(pdf: bytes) -> ImageBox:
-    """The box of the last square image (the QR code in the signature block)."""
+    """The box of the lowest square image on the last page that has one (the QR code in the
+    signature block)."""
     try:
         reader = PdfReader(io.BytesIO(pdf))
         for index in range(len(reader.pages) - 1, -1, -1):
-            squares = [b for b in _images_on(reader, index)
-                       if b[2] - b[0] > 20 and abs((b[2] - b[0]) - (b[3] - b[1])) < 1.0]
+            squares = _squares(_images_on(reader, index))
             if squares:
                 lowest = min(squares, key=lambda b: b[1])
-                return ImageBox(index, lowest)
+                return ImageBox(index, tuple(lowest))  # type: ignore[arg-type]
     except Exception as e:  # pypdf raises many types on odd input
         raise ConversionError(f"cannot read the converted PDF: {e}") from e
     raise ConversionError("the converted PDF has no QR code in its signature block")

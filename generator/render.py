@@ -52,10 +52,44 @@ def make_env() -> jinja2.Environment:
 
 
 def qr_png(url: str) -> bytes:
-    """A QR code for ``url`` as PNG (error correction M, survives a stamp or a fold)."""
-    buf = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(buf, kind="png", scale=8, border=2)
-    return buf.getvalue()
+    """A QR code for ``url`` as PNG (error correction M, survives a stamp or a fold).
+
+    The mask is fixed: choosing the "best" of eight costs more CPU than the rest of the code
+    and buys nothing a phone camera notices.
+    """
+    matrix = segno.make(url, error="m", micro=False, mask=0).matrix
+    return _png_1bit(matrix, scale=8, border=2)
+
+
+def _png_1bit(matrix: Any, *, scale: int, border: int) -> bytes:
+    """A black-on-white 1-bit PNG of a QR matrix (segno's writer is pure Python per pixel)."""
+    import struct
+    import zlib
+
+    n = len(matrix) + 2 * border
+    width = n * scale
+    rows = []
+    blank = bytes(width // 8 + (1 if width % 8 else 0))
+    white_row = bytes([0xFF]) * len(blank)
+    for _ in range(border * scale):
+        rows.append(b"\x00" + white_row)
+    for line in matrix:
+        bits = "1" * (border * scale)
+        bits += "".join(("0" if cell else "1") * scale for cell in line)
+        bits += "1" * (border * scale)
+        bits += "1" * (-len(bits) % 8)
+        row = b"\x00" + int(bits, 2).to_bytes(len(bits) // 8, "big")
+        rows.extend([row] * scale)
+    for _ in range(border * scale):
+        rows.append(b"\x00" + white_row)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + \
+            struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
 
 
 @dataclass(frozen=True)
@@ -84,6 +118,7 @@ class DecreeRenderer:
         self.common = dict(common)
         self.emblem = emblem.read_bytes() if emblem else None
         self.env = make_env()
+        self._cache: dict[str, CompiledTemplate | None] = {}
 
     def context(self, service: Service, app: Application, inp: RenderInput) -> dict[str, Any]:
         spec = service.decree
@@ -120,6 +155,37 @@ class DecreeRenderer:
         if service.template is None:
             raise RenderError(f"{service.code} has no decree template")
         path = self.templates_dir / service.template
+        compiled = self._compiled(path)
+        if compiled is None:  # a template without the named pictures: plain docxtpl
+            return self._render_docxtpl(service, app, inp, path)
+        ctx = self.context(service, app, inp)
+        try:
+            data = compiled.render(ctx, qr_png(inp.verify_url), {
+                "title": f"Keputusan Nomor {inp.number} tentang {service.decree.title}"
+                if service.decree else inp.number,
+                "subject": service.name,
+                "keywords": f"nomor={inp.number}",
+            })
+        except jinja2.UndefinedError as e:
+            raise RenderError(f"{path.name}: {e.message} (application {app.application_id})") from e
+        except jinja2.TemplateError as e:
+            raise RenderError(f"{path.name}: template error: {e}") from e
+        leftover = find_leftover_markup(data)
+        if leftover:
+            raise RenderError(
+                f"{path.name}: template markup left in the document: {leftover!r} "
+                f"(application {app.application_id})"
+            )
+        return data
+
+    def _compiled(self, path: Path) -> CompiledTemplate | None:
+        key = str(path)
+        if key not in self._cache:
+            self._cache[key] = CompiledTemplate.load(path, self.env, self.emblem)
+        return self._cache[key]
+
+    def _render_docxtpl(self, service: Service, app: Application, inp: RenderInput,
+                        path: Path) -> bytes:
         tpl = DocxTemplate(io.BytesIO(_template_bytes(str(path))))
         ctx = self.context(service, app, inp)
         assert service.decree is not None
@@ -176,3 +242,118 @@ def find_leftover_markup(data: bytes) -> str | None:
     if not m:
         return None
     return text[max(0, m.start() - 30): m.end() + 30]
+
+
+_NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# docxtpl turns a line break, tab or page break inside a value into Word markup; only worth the
+# regex work when a text node holds one.
+_NEEDS_LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\n\t\a\f]")
+_XML_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise RenderError("the emblem must be a PNG image")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+class CompiledTemplate:
+    """A docxtpl template prepared once: its XML parts patched by docxtpl and compiled by Jinja,
+    its other parts kept as bytes. Rendering fills the parts and swaps the QR picture's bytes,
+    without python-docx parsing and re-serialising the whole package for every decree."""
+
+    def __init__(self, entries: list[tuple[str, bytes]], templates: dict[str, jinja2.Template],
+                 qr_part: str, helper: DocxTemplate) -> None:
+        self.entries = entries
+        self.templates = templates
+        self.qr_part = qr_part
+        self.helper = helper
+
+    @classmethod
+    def load(cls, path: Path, env: jinja2.Environment,
+             emblem: bytes | None) -> CompiledTemplate | None:
+        data = _template_bytes(str(path))
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            entries = [(n, z.read(n)) for n in z.namelist()]
+        parts = dict(entries)
+        doc = parts.get("word/document.xml", b"").decode("utf-8")
+        rels = parts.get("word/_rels/document.xml.rels", b"").decode("utf-8")
+        targets = {}
+        for name in ("ptsp-qr", "ptsp-emblem"):
+            m = re.search(r'<wp:docPr[^>]*name="%s"[^>]*/>.*?r:embed="([^"]+)"' % name, doc,
+                          flags=re.S)
+            if not m:
+                targets[name] = None
+                continue
+            t = re.search(r'<Relationship [^>]*Id="%s"[^>]*Target="([^"]+)"' % m.group(1), rels)
+            t = t or re.search(r'<Relationship [^>]*Target="([^"]+)"[^>]*Id="%s"' % m.group(1),
+                               rels)
+            targets[name] = "word/" + t.group(1) if t else None
+        if targets["ptsp-qr"] is None:
+            return None
+        if emblem is not None and targets["ptsp-emblem"] is not None:
+            parts[targets["ptsp-emblem"]] = emblem
+            doc = _fit_picture(doc, "ptsp-emblem", _png_size(emblem))
+            parts["word/document.xml"] = doc.encode("utf-8")
+        helper = DocxTemplate(io.BytesIO(data))
+        templates = {}
+        for name, raw in parts.items():
+            if _XML_PARTS.match(name):
+                src = helper.patch_xml(raw.decode("utf-8"))
+                src = re.sub(r"<w:p([ >])", r"\n<w:p\1", src)
+                templates[name] = env.from_string(src)
+        entries = [(n, parts[n]) for n, _ in entries]
+        return cls(entries, templates, targets["ptsp-qr"], helper)
+
+    def render(self, ctx: dict[str, Any], qr: bytes, props: dict[str, str]) -> bytes:
+        out = io.BytesIO()
+        # Stored, not deflated: the package only travels to LibreOffice and back.
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+            for name, raw in self.entries:
+                if name in self.templates:
+                    xml = self.templates[name].render(ctx)
+                    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+                    if _NEEDS_LISTING.search(xml):
+                        xml = self.helper.resolve_listing(xml)
+                    data = xml.encode("utf-8")
+                elif name == self.qr_part:
+                    data = qr
+                elif name == "docProps/core.xml":
+                    data = _core_props(raw, props)
+                else:
+                    data = raw
+                z.writestr(zipfile.ZipInfo(name, (2021, 1, 1, 0, 0, 0)), data)
+        return out.getvalue()
+
+
+def _fit_picture(doc: str, name: str, size: tuple[int, int]) -> str:
+    """Keep the drawing's width and give it the new image's aspect ratio."""
+    w, h = size
+    m = re.search(r'<wp:inline[^>]*>.*?<wp:docPr[^>]*name="%s"' % name, doc, flags=re.S)
+    if not m or not w:
+        return doc
+    start = doc.rfind("<wp:inline", 0, m.end())
+    end = doc.find("</wp:inline>", start)
+    block = doc[start:end]
+    cx = re.search(r'<wp:extent cx="(\d+)"', block)
+    if not cx:
+        return doc
+    new_cy = int(int(cx.group(1)) * h / w)
+    block = re.sub(r'(<wp:extent cx="\d+" cy=")\d+', lambda x: f"{x.group(1)}{new_cy}", block)
+    block = re.sub(r'(<a:ext cx="\d+" cy=")\d+', lambda x: f"{x.group(1)}{new_cy}", block)
+    return doc[:start] + block + doc[end:]
+
+
+def _core_props(raw: bytes, props: dict[str, str]) -> bytes:
+    from xml.sax.saxutils import escape
+
+    xml = raw.decode("utf-8")
+    for tag, key in (("dc:title", "title"), ("dc:subject", "subject"),
+                     ("cp:keywords", "keywords")):
+        value = escape(props.get(key, ""))
+        if re.search(rf"<{tag}>.*?</{tag}>|<{tag}/>", xml, flags=re.S):
+            xml = re.sub(rf"<{tag}>.*?</{tag}>|<{tag}/>", f"<{tag}>{value}</{tag}>", xml,
+                         count=1, flags=re.S)
+        else:
+            xml = xml.replace("</cp:coreProperties>", f"<{tag}>{value}</{tag}></cp:coreProperties>")
+    return xml.encode("utf-8")

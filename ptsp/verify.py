@@ -58,6 +58,8 @@ MESSAGES = {
                    "oleh aplikasi lain.",
     "byte_range_invalid": "Rentang data yang ditandatangani (/ByteRange) tidak sah atau telah "
                           "dimanipulasi.",
+    "signature_padding": "Kolom tanda tangan memuat data tambahan tersembunyi di luar "
+                         "tanda tangan.",
     "revision_not_covered": "Tanda tangan tidak berakhir pada batas revisi dokumen.",
     "multiple_signatures": "Dokumen memuat lebih dari satu tanda tangan persetujuan, padahal "
                            "keputusan hanya ditandatangani sekali oleh pejabat berwenang.",
@@ -89,7 +91,7 @@ _CODE_CHECK = {
     **dict.fromkeys(("empty_file", "not_a_pdf", "truncated", "malformed_pdf", "no_signature",
                      "unreadable_signature"), "file"),
     **dict.fromkeys(("digest_mismatch", "invalid_signature", "byte_range_invalid",
-                     "revision_not_covered"), "integrity"),
+                     "revision_not_covered", "signature_padding"), "integrity"),
     **dict.fromkeys(("modified_after_signing", "partial_coverage", "data_after_eof",
                      "hidden_revision", "hybrid_xref", "multiple_signatures",
                      "object_overwritten", "pages_changed", "page_content_changed",
@@ -322,13 +324,33 @@ def _byte_range_ok(data: bytes, emb: Any, revision_ends: set[int]) -> list[str]:
                                                                         br[1]]):
         return ["byte_range_invalid"]
     try:
-        if bytes.fromhex(gap[1:-1].decode("ascii")) != bytes(emb.sig_object["/Contents"]):
+        contents = bytes.fromhex(gap[1:-1].decode("ascii"))
+        if contents != bytes(emb.sig_object["/Contents"]):
             return ["byte_range_invalid"]
     except (ValueError, KeyError):
         return ["byte_range_invalid"]
+    out = []
+    try:
+        if contents[_der_length(contents):].strip(b"\x00"):
+            out.append("signature_padding")
+    except ValueError:
+        out.append("byte_range_invalid")
     if br[2] + br[3] not in revision_ends:
-        return ["revision_not_covered"]
-    return []
+        out.append("revision_not_covered")
+    return out
+
+
+def _der_length(blob: bytes) -> int:
+    """Length of the DER element at the start of ``blob`` (the CMS container)."""
+    if len(blob) < 2 or blob[0] != 0x30:
+        raise ValueError("not a DER sequence")
+    first = blob[1]
+    if first < 0x80:
+        return 2 + first
+    n = first & 0x7F
+    if n == 0 or n > 4:
+        raise ValueError("unsupported DER length")
+    return 2 + n + int.from_bytes(blob[2:2 + n], "big")
 
 
 def check_structure(data: bytes) -> StructureReport:

@@ -121,3 +121,119 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+# -- crafting altered decrees (pyHanko's IncrementalPdfFileWriter) -------------------------
+
+
+def incremental(data: bytes, change: Any) -> bytes:
+    """``data`` plus one incremental update made by ``change(writer)``."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    change(w)
+    out = BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+def appearance(w: Any, box: tuple[float, float, float, float], text: str) -> Any:
+    """A form XObject painting a white box with ``text`` over ``box`` (width x height)."""
+    from pyhanko.pdf_utils import generic
+
+    width, height = box[2] - box[0], box[3] - box[1]
+    font = w.add_object(generic.DictionaryObject({
+        generic.NameObject("/Type"): generic.NameObject("/Font"),
+        generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+        generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica")}))
+    ops = (f"1 1 1 rg 0 0 {width:.1f} {height:.1f} re f "
+           f"BT 0 0 0 rg /F1 10 Tf 2 {height / 3:.1f} Td ({text}) Tj ET").encode()
+    stream = generic.StreamObject({
+        generic.NameObject("/Type"): generic.NameObject("/XObject"),
+        generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+        generic.NameObject("/BBox"): generic.ArrayObject(
+            [generic.FloatObject(0), generic.FloatObject(0), generic.FloatObject(width),
+             generic.FloatObject(height)]),
+        generic.NameObject("/Resources"): generic.DictionaryObject({
+            generic.NameObject("/Font"): generic.DictionaryObject({
+                generic.NameObject("/F1"): font})}),
+    }, stream_data=ops)
+    return w.add_object(stream)
+
+
+def add_annotation(data: bytes, subtype: str = "/FreeText",
+                   box: tuple[float, float, float, float] = (200, 780, 420, 800),
+                   text: str = "503/9999/PALSU") -> bytes:
+    """An annotation with an appearance over the top of page 1 (where the number is)."""
+    from pyhanko.pdf_utils import generic
+
+    def change(w: Any) -> None:
+        page_ref = w.root["/Pages"]["/Kids"][0].reference
+        page = page_ref.get_object()
+        annot = generic.DictionaryObject({
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject(subtype),
+            generic.NameObject("/Rect"): generic.ArrayObject(
+                [generic.FloatObject(x) for x in box]),
+            generic.NameObject("/F"): generic.NumberObject(4),
+            generic.NameObject("/Contents"): generic.TextStringObject(text),
+            generic.NameObject("/AP"): generic.DictionaryObject({
+                generic.NameObject("/N"): appearance(w, box, text)}),
+        })
+        if subtype == "/FreeText":
+            annot[generic.NameObject("/DA")] = generic.TextStringObject("/Helv 10 Tf 0 g")
+        ref = w.add_object(annot)
+        annots = page.get("/Annots", generic.ArrayObject())
+        annots = generic.ArrayObject(list(annots) + [ref])
+        page[generic.NameObject("/Annots")] = annots
+        w.update_container(page)
+
+    return incremental(data, change)
+
+
+def add_signature_field_with_appearance(data: bytes,
+                                        box: tuple[float, float, float, float] =
+                                        (200, 780, 420, 800)) -> bytes:
+    """A new (unsigned) signature field whose widget paints over the number (sneaky
+    signature)."""
+    from pyhanko.pdf_utils import generic
+
+    def change(w: Any) -> None:
+        page_ref = w.root["/Pages"]["/Kids"][0].reference
+        page = page_ref.get_object()
+        field = w.add_object(generic.DictionaryObject({
+            generic.NameObject("/FT"): generic.NameObject("/Sig"),
+            generic.NameObject("/T"): generic.TextStringObject("Signature2"),
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Widget"),
+            generic.NameObject("/F"): generic.NumberObject(4),
+            generic.NameObject("/Rect"): generic.ArrayObject(
+                [generic.FloatObject(x) for x in box]),
+            generic.NameObject("/P"): page_ref,
+            generic.NameObject("/AP"): generic.DictionaryObject({
+                generic.NameObject("/N"): appearance(w, box, "503/9999/PALSU")}),
+        }))
+        page[generic.NameObject("/Annots")] = generic.ArrayObject(
+            list(page.get("/Annots", [])) + [field])
+        w.update_container(page)
+        acro = w.root["/AcroForm"]
+        acro[generic.NameObject("/Fields")] = generic.ArrayObject(list(acro["/Fields"]) + [field])
+        w.update_container(acro)
+
+    return incremental(data, change)
+
+
+def unsigned_original(data: bytes) -> bytes:
+    """The document as it was before the first signature (the bytes before its revision)."""
+    import re as _re
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    first = reader.embedded_signatures[0]
+    start = int(first.byte_range[1])  # the signature value lies inside the signing revision
+    ends = [m.end() for m in _re.finditer(rb"%%EOF\r?\n?", data[:start])]
+    return data[:ends[-1]]

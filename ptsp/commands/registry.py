@@ -114,8 +114,11 @@ def show_command(ctx: click.Context, number: str, as_json: bool) -> None:
                     "audit": [e.as_dict() for e in entries]})
         return
     for key, value in rec.as_dict().items():
-        if value not in (None, "", {}):
-            click.echo(f"{key:20} {json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value}")  # noqa: E501
+        if value in (None, "", {}):
+            continue
+        if isinstance(value, dict):
+            value = json.dumps(value, ensure_ascii=False)
+        click.echo(f"{key:20} {value}")
     for e in entries:
         click.echo(f"audit #{e.id:<6} {e.at.isoformat()} {e.action:10} {e.actor}")
 

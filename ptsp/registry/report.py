@@ -32,7 +32,6 @@ def working_days_between(start: date, end: date, holidays: Iterable[date] = ()) 
     if end <= start:
         return 0
     off = set(holidays)
-    days, d = 0, start
     full_weeks, rest = divmod((end - start).days, 7)
     # each full week holds 5 weekdays; only the holidays among them need a look
     days = full_weeks * 5 - sum(

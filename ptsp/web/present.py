@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..registry import Record, Status
-from ..verify import SAH, TIDAK_DAPAT_DIPASTIKAN, STATUS_ID, TIDAK_SAH, VerifyResult
+from ..verify import SAH, STATUS_ID, TIDAK_DAPAT_DIPASTIKAN, TIDAK_SAH, VerifyResult
 
 WITA = ZoneInfo("Asia/Makassar")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
