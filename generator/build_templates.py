@@ -273,8 +273,18 @@ def _decision(doc, service: Service):
         d = _table(cells[2], 3, [Mm(48), COLON_W, inner_w - Mm(48) - COLON_W - Mm(2)])
         for i, (label, value) in enumerate(spec.details, start=1):
             _row(d, f"{i}. {label}", ":", value, justify=False)
-    for i, text in enumerate(spec.diktum, start=1):
+    last = len(spec.diktum)
+    for i, text in enumerate(spec.diktum[:-1], start=1):
         _row(t, diktum_ordinal(i), ":", text)
+    # A correction (Pasal 10(2)) says which decree it replaces, just before entry into force.
+    _row(t, "{%tr if replaces %}")
+    _row(t, "{{ ordinals[%d] }}" % last, ":",
+         "Dengan ditetapkannya Keputusan ini, Keputusan Nomor {{ replaces }} dicabut dan "
+         "dinyatakan tidak berlaku, dan diganti dengan Keputusan ini.")
+    _row(t, "{%tr endif %}")
+    if spec.diktum:
+        _row(t, "{{ ordinals[%d] if replaces else ordinals[%d] }}" % (last + 1, last), ":",
+             spec.diktum[-1])
     _para(doc, "", space_after=6)
 
 

@@ -33,7 +33,7 @@ def roman(n: int) -> str:
     return "".join(out)
 
 
-_ORDINALS = (
+ORDINALS = (
     "KESATU", "KEDUA", "KETIGA", "KEEMPAT", "KELIMA", "KEENAM", "KETUJUH",
     "KEDELAPAN", "KESEMBILAN", "KESEPULUH", "KESEBELAS", "KEDUA BELAS",
     "KETIGA BELAS", "KEEMPAT BELAS", "KELIMA BELAS",
@@ -42,7 +42,7 @@ _ORDINALS = (
 
 def diktum_ordinal(i: int) -> str:
     """0 -> ``KESATU``, 1 -> ``KEDUA`` ... (the numbering of a decree's diktum)."""
-    return _ORDINALS[i]
+    return ORDINALS[i]
 
 
 _UNITS = ("", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",

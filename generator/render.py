@@ -23,7 +23,7 @@ from docxtpl import DocxTemplate, InlineImage
 
 from .applications import Application
 from .catalog import TEMPLATES_DIR, Service
-from .dates import add_years, long_date, roman, spell
+from .dates import ORDINALS, add_years, long_date, roman, spell
 from .errors import CatalogError, RenderError
 
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
@@ -99,6 +99,7 @@ class RenderInput:
     number: str
     verify_url: str
     issued_on: date
+    replaces: str | None = None
 
 
 @lru_cache(maxsize=256)
@@ -130,6 +131,8 @@ class DecreeRenderer:
         ctx = dict(self.common)
         ctx.update(
             number=inp.number,
+            replaces=inp.replaces,
+            ordinals=list(ORDINALS),
             verify_url=inp.verify_url,
             issued_on=inp.issued_on,
             issued_on_long=long_date(inp.issued_on),

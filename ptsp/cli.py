@@ -327,6 +327,32 @@ def _finish(report: Any, as_json: bool) -> None:
         sys.exit(EXIT_FAIL)
 
 
+@cli.command()
+@click.argument("number")
+@click.option("--input", "input_path", required=True,
+              type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="The corrected application (one record).")
+@click.option("--reason", required=True, help="Why the decree is corrected (audit trail).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--level", type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]))
+@click.option("--secret-env", metavar="VAR")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--actor", default=None)
+@click.pass_context
+def correct(ctx: click.Context, number: str, input_path: Path, reason: str,
+            out_dir: Path | None, level: str | None, secret_env: str | None, as_json: bool,
+            actor: str | None) -> None:
+    """Issue a corrected decree replacing issued decree NUMBER (Pasal 10(2))."""
+    from .issue import run_correct
+
+    c = _c(ctx)
+    report = run_correct(c.profile, c.catalog, c.registry, number, input_path, reason=reason,
+                         out_dir=out_dir, level=level, secret_env=secret_env,
+                         actor=actor or _actor(), prompt=_prompt_secret,
+                         on_message=lambda m: click.echo(m, err=True))
+    _finish(report, as_json)
+
+
 # -- verify -----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))

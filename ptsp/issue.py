@@ -102,3 +102,64 @@ def run_sign(
         registry.close()
     report.finished_at = datetime.now(UTC)
     return report
+
+
+def run_correct(
+    profile: Profile, catalog: Catalog, registry_factory: Callable[[], Registry], number: str,
+    input_path: Path, *, reason: str, out_dir: Path | None = None, level: str | None = None,
+    secret_env: str | None = None, actor: str = "cli",
+    prompt: Callable[[str], str] | None = None, on_message: Callable[[str], None] | None = None,
+) -> BatchReport:
+    """Issue a corrected decree that replaces issued decree ``number`` (Pasal 10(2)).
+
+    ``input_path`` holds the corrected application (one record). When it carries the original
+    application id, the correction gets ``<id>-K<n>``. The old decree becomes ``replaced`` when
+    the new one is issued, atomically.
+    """
+    from dataclasses import replace
+
+    from generator.applications import Application, RecordError
+
+    from .errors import PipelineError
+
+    records = list(read_applications(input_path, catalog))
+    if len(records) != 1:
+        raise PipelineError(f"{input_path}: a correction takes exactly one application, "
+                            f"found {len(records)}")
+    app = records[0]
+    registry = registry_factory()
+    try:
+        old = registry.get(number)
+        if old is None:
+            raise PipelineError(f"decree {number} is not in the registry")
+        if isinstance(app, Application):
+            if app.permit != old.permit:
+                raise PipelineError(f"the correction is for permit {app.permit}, but {number} "
+                                    f"is a {old.permit}")
+            if app.application_id == old.application_id:
+                for n in range(1, 100):
+                    candidate = f"{old.application_id}-K{n}"
+                    taken = registry.by_application(candidate)
+                    if taken is None or taken.replaces == number:
+                        break
+                app = replace(app, application_id=candidate)
+        items: list[Application | RecordError] = [app]
+    finally:
+        registry.close()
+    source = key_source(profile, secret_env=secret_env, prompt=prompt)
+    registry = registry_factory()
+    try:
+        with source.unlock() as key, local_services(profile), \
+                batch_signer(profile, key, level=level) as signer, \
+                LibreOfficePool(PoolSettings(size=1), workdir=profile.storage.data_dir / "lo",
+                                on_event=on_message) as pool:
+            replacements = {app.application_id: (number, reason)} \
+                if isinstance(app, Application) else {}
+            pipeline = Pipeline(
+                profile=profile, catalog=catalog, registry=registry, converter=pool,
+                signer=sign_stage(profile, key, signer),
+                out_dir=out_dir or profile.storage.output_dir, actor=actor,
+                on_message=on_message, replacements=replacements)
+            return pipeline.run(items, source=str(input_path), total=1)
+    finally:
+        registry.close()

@@ -33,7 +33,7 @@ from generator.layout import find_qr_box
 from generator.render import DecreeRenderer, RenderInput
 
 from .profile import Profile
-from .registry import Record, Registry, Status
+from .registry import ConflictError, InvalidRequest, InvalidTransition, Record, Registry, Status
 
 Progress = Callable[[int, int | None], None]
 
@@ -210,8 +210,11 @@ class Pipeline:
         signer: SignStage | None, out_dir: Path, actor: str, workers: int | None = None,
         in_flight: int | None = None, issued_on: date | None = None,
         on_progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
+        replacements: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.profile = profile
+        # application id -> (number of the decree it corrects, reason): Pasal 10(2) corrections
+        self.replacements = replacements or {}
         self.catalog = catalog
         self.registry = registry
         self.converter = converter
@@ -235,7 +238,7 @@ class Pipeline:
         issued_on = self.issued_on or datetime.now(UTC).astimezone().date()
         docx = self.renderer.render(service, app, RenderInput(
             number=record.number, verify_url=self.profile.verify_url(record.token),
-            issued_on=issued_on))
+            issued_on=issued_on, replaces=record.replaces))
         times.add("render", time.thread_time() - t)
         w = time.perf_counter()
         pdf = self.converter.convert(docx, name=app.application_id)
@@ -315,13 +318,24 @@ class Pipeline:
                 except Exception as e:  # DelegationError: refuse before taking a number
                     return Outcome("failed", app.application_id, src,
                                    errors=(f"{src}: {e}",)), None
-            record = existing or self.registry.reserve(
+            if existing is not None:
+                return None, existing
+            common = dict(
                 application_id=app.application_id, permit=app.permit,
                 holder_name=str(app.applicant.get("name", "")),
                 holder_nik_masked=app.nik_masked, received_on=app.received_on,
                 approved_on=app.approved_on, data=display_data(app, self.catalog),
                 actor=self.actor)
-            return None, record
+            replaced = self.replacements.get(app.application_id)
+            try:
+                if replaced is not None:
+                    old, reason = replaced
+                    return None, self.registry.reserve_replacement(old, reason=reason, **common)
+                return None, self.registry.reserve(**common)
+            except (ConflictError, InvalidTransition, InvalidRequest) as e:
+                # this application cannot take a number (e.g. its id is already used for
+                # another permit): report it, go on with the rest
+                return Outcome("failed", app.application_id, src, errors=(f"{src}: {e}",)), None
         finally:
             times.add("reserve", time.thread_time() - t)
 

@@ -73,6 +73,10 @@ MESSAGES = {
                         "ditandatangani.",
     "catalog_changed": "Pengaturan dokumen (katalog PDF) diubah setelah ditandatangani.",
     "structure_unchecked": "Struktur berkas tidak dapat diperiksa sepenuhnya.",
+    "not_yet_valid_certificate": "Sertifikat penanda tangan belum berlaku pada waktu "
+                                 "penandatanganan.",
+    "self_signed_certificate": "Sertifikat penanda tangan dibuat sendiri (self-signed), bukan "
+                               "diterbitkan oleh otoritas sertifikat yang dipercaya.",
     "revocation_unknown": "Status pencabutan sertifikat penanda tangan tidak dapat dipastikan.",
 }
 
@@ -98,7 +102,8 @@ _CODE_CHECK = {
                      "annotation_added", "form_field_added", "catalog_changed",
                      "structure_unchecked"), "modification"),
     **dict.fromkeys(("untrusted_chain", "expired_certificate", "not_yet_valid_certificate",
-                     "certificate_usage", "certificate_problem"), "certificate"),
+                     "certificate_usage", "certificate_problem", "self_signed_certificate"),
+                    "certificate"),
     **dict.fromkeys(("revoked_certificate", "revocation_unknown"), "revocation"),
     **dict.fromkeys(("untrusted_timestamp", "no_trusted_time"), "timestamp"),
     **dict.fromkeys(("not_delegate", "delegation_unknown"), "delegation"),
@@ -208,6 +213,8 @@ class StructureReport:
     """Offset just past the revision covered by the (only) approval signature."""
     later_revisions: str
     """"none" | "validation_data" | "other"."""
+    certificates: dict[str, tuple[datetime, datetime, bool]] = field(default_factory=dict)
+    """Per signature field: the signer certificate's (not before, not after, self-signed)."""
 
 
 _WS = b" \t\r\n\x00\x0c"
@@ -389,13 +396,22 @@ def _check_structure(data: bytes) -> StructureReport:
 
     sigs = list(reader.embedded_signatures)
     approvals = [s for s in sigs if s.sig_object_type != "/DocTimeStamp"]
+    certificates = {}
     for emb in sigs:
         for code in _byte_range_ok(data, emb, revision_ends):
             add(code)
+        try:
+            cert = emb.signer_cert
+            validity = cert["tbs_certificate"]["validity"]
+            certificates[str(emb.field_name)] = (
+                validity["not_before"].native, validity["not_after"].native,
+                cert.self_signed in ("yes", "maybe") or cert.subject == cert.issuer)
+        except Exception:  # noqa: BLE001 - pyHanko reports an unreadable signature
+            continue
     if len(approvals) != 1:
         if len(approvals) > 1:
             add("multiple_signatures")
-        return StructureReport(tuple(codes), len(approvals), None, "other")
+        return StructureReport(tuple(codes), len(approvals), None, "other", certificates)
     approval = approvals[0]
     base_rev = approval.signed_revision
     br = [int(x) for x in approval.sig_object.raw_get("/ByteRange")]
@@ -406,7 +422,7 @@ def _check_structure(data: bytes) -> StructureReport:
         for code in found:
             add(code)
         later = "other" if found else "validation_data"
-    return StructureReport(tuple(codes), 1, signed_end, later)
+    return StructureReport(tuple(codes), 1, signed_end, later, certificates)
 
 
 def _later_revision_findings(reader: Any, base_rev: int) -> list[str]:
@@ -611,6 +627,8 @@ def verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegatio
         reasons.append(_r("revocation_unknown"))
     signer = common_name(main.signer_subject) if main else None
     signed_at = main.signing_time if main is not None and main.timestamp_trusted else None
+    if main is not None and structure is not None and not main.trusted:
+        reasons.extend(_certificate_reasons(main, structure, signed_at))
 
     # Registry first: the permit type decides which delegation applies.
     signed_sha = None
@@ -693,6 +711,22 @@ def verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegatio
         checks=_checks(codes, report, rec), delegation_detail=delegation_detail,
         signed_revision_sha256=signed_sha,
         later_revisions=structure.later_revisions if structure else None)
+
+
+def _certificate_reasons(main: SignatureReport, structure: StructureReport,
+                         signed_at: datetime | None) -> list[VerifyReason]:
+    """Say precisely what pyHanko reports only as a generic certificate problem."""
+    window = structure.certificates.get(main.field_name)
+    if window is None:
+        return []
+    not_before, _not_after, self_signed = window
+    out = []
+    when = signed_at or main.claimed_time
+    if when is not None and when < not_before:
+        out.append(_r("not_yet_valid_certificate"))
+    if self_signed:
+        out.append(_r("self_signed_certificate"))
+    return out
 
 
 def _signature_dict(s: SignatureReport) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def add_annotation(data: bytes, subtype: str = "/FreeText",
     from pyhanko.pdf_utils import generic
 
     def change(w: Any) -> None:
-        page_ref = w.root["/Pages"]["/Kids"][0].reference
+        page_ref = w.find_page_for_modification(0)[0]
         page = page_ref.get_object()
         annot = generic.DictionaryObject({
             generic.NameObject("/Type"): generic.NameObject("/Annot"),
@@ -201,7 +201,7 @@ def add_signature_field_with_appearance(data: bytes,
     from pyhanko.pdf_utils import generic
 
     def change(w: Any) -> None:
-        page_ref = w.root["/Pages"]["/Kids"][0].reference
+        page_ref = w.find_page_for_modification(0)[0]
         page = page_ref.get_object()
         field = w.add_object(generic.DictionaryObject({
             generic.NameObject("/FT"): generic.NameObject("/Sig"),
