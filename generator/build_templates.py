@@ -188,7 +188,8 @@ def _heading(doc, title: str):
     _para(doc, "{{ decision_maker|upper }},", align=center, bold=True, space_after=8)
 
 
-_ARTICLE_TAIL = re.compile(r"\s+Pasal\s+\d+[A-Za-z]?(\s+(ayat|huruf)\s+\(?\w+\)?)*\.?$")
+# "... Pasal 146,147 dan 148", "... pasal 5", "... Pasal 21 sd 39", "... Lampiran 2", "(Lampiran)"
+_ARTICLE_TAIL = re.compile(r"\s+(?:[Pp]asal\s+\d.*|\(?Lampiran(?:\s+\d+)?\)?)$")
 
 
 def mengingat_item(basis: str) -> str:
@@ -273,6 +274,7 @@ def _decision(doc, service: Service):
         d = _table(cells[2], 3, [Mm(48), COLON_W, inner_w - Mm(48) - COLON_W - Mm(2)])
         for i, (label, value) in enumerate(spec.details, start=1):
             _row(d, f"{i}. {label}", ":", value, justify=False)
+        _no_split(d)
     last = len(spec.diktum)
     for i, text in enumerate(spec.diktum[:-1], start=1):
         _row(t, diktum_ordinal(i), ":", text)

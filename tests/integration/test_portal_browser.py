@@ -1,0 +1,143 @@
+"""The portal in a real browser (headless Chromium through Playwright), with screenshots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ptsp.registry import Status
+from ptsp.web import create_app
+from tests.web_support import LiveServer, add_annotation, shared_decrees
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: CI must run the browser tests")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def decrees():
+    return shared_decrees()
+
+
+@pytest.fixture(scope="module")
+def server(decrees):
+    with LiveServer(create_app(decrees.profile(), decrees.registry)) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    # after the decrees are issued: Playwright's sync API keeps an event loop running in this
+    # thread, and signing runs its own
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 412, "height": 915}, locale="id-ID")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def upload(page, server, path: Path) -> None:
+    page.goto(server.url + "/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#vonis")
+
+
+def test_home_page(page, server, shots):
+    page.goto(server.url + "/")
+    assert "Periksa keaslian surat keputusan" in page.content()
+    page.screenshot(path=str(shots / "beranda.png"), full_page=True)
+
+
+def test_genuine_decree_is_sah(page, server, decrees, shots):
+    upload(page, server, decrees.pdfs[1])
+    assert page.inner_text("#vonis").strip() == "SAH"
+    assert page.inner_text("#status").strip() == "BERLAKU"
+    assert "Kepala Dinas" in page.content()
+    colour = page.eval_on_selector(".putusan", "e => getComputedStyle(e).backgroundColor")
+    assert colour == "rgb(27, 122, 61)"  # green
+    page.screenshot(path=str(shots / "hasil-sah.png"), full_page=True)
+
+
+def test_altered_decree_is_tidak_sah_with_reason(page, server, decrees, shots, tmp_path):
+    altered = tmp_path / "diubah.pdf"
+    altered.write_bytes(add_annotation(decrees.pdfs[1].read_bytes()))
+    upload(page, server, altered)
+    assert page.inner_text("#vonis").strip() == "TIDAK SAH"
+    reasons = page.inner_text("#alasan")
+    assert "Anotasi" in reasons and "annotation_added" in reasons
+    colour = page.eval_on_selector(".putusan", "e => getComputedStyle(e).backgroundColor")
+    assert colour == "rgb(179, 38, 30)"  # red
+    page.screenshot(path=str(shots / "hasil-tidak-sah.png"), full_page=True)
+
+
+def test_qr_link_shows_status(page, server, decrees, shots):
+    rec = decrees.record_for(decrees.pdfs[1])
+    response = page.goto(f"{server.url}/v/{rec.token}")
+    assert response is not None and response.status == 200
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert page.inner_text("#status").strip() == "BERLAKU"
+    assert page.inner_text("#nomor").strip() == rec.number
+    assert rec.holder_nik_masked and rec.holder_nik_masked in page.content()
+    page.screenshot(path=str(shots / "qr-berlaku.png"), full_page=True)
+    # the holder's copy compared against this decree
+    page.set_input_files("input[name=file]", str(decrees.pdfs[1]))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#vonis")
+    assert page.inner_text("#vonis").strip() == "SAH"
+    # another decree uploaded on this decree's page is not this decree
+    page.goto(f"{server.url}/v/{rec.token}")
+    page.set_input_files("input[name=file]", str(decrees.pdfs[0]))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#vonis")
+    assert page.inner_text("#vonis").strip() == "TIDAK SAH"
+    assert "not_this_decree" in page.inner_text("#alasan")
+
+
+def test_revoked_decree_shows_dicabut(page, server, decrees, shots):
+    pdf = decrees.pdfs[2]
+    rec = decrees.record_for(pdf)
+    if rec.status is Status.ISSUED:
+        reg = decrees.registry()
+        try:
+            reg.revoke(rec.number, kind=Status.REVOKED, reason="Pemegang izin melanggar "
+                       "ketentuan", decree="Keputusan Kepala Dinas Nomor 503/77/2026",
+                       actor="uji")
+        finally:
+            reg.close()
+    page.goto(f"{server.url}/v/{rec.token}")
+    assert page.inner_text("#status").strip() == "DICABUT"
+    assert "melanggar ketentuan" in page.content()
+    page.screenshot(path=str(shots / "qr-dicabut.png"), full_page=True)
+    upload(page, server, pdf)
+    assert page.inner_text("#vonis").strip() == "TIDAK SAH"
+    assert "dicabut" in page.inner_text("#alasan")
+
+
+def test_unknown_token_is_404(page, server):
+    response = page.goto(f"{server.url}/v/{'A' * 32}")
+    assert response is not None and response.status == 404
+    assert "Keputusan tidak ditemukan" in page.content()
