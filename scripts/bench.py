@@ -58,7 +58,8 @@ RESULT_KEYS = ("schema", "started_at", "git", "machine", "config", "pipeline", "
                "carbone", "targets")
 PIPELINE_KEYS = ("docs", "issued", "failed", "wall_s", "startup_s", "docs_per_s",
                  "steady_docs_per_s", "stage_cpu_ms_per_doc", "stage_cpu_sum_ms_per_doc",
-                 "convert_wall_ms_per_doc", "cpu_ms_per_doc", "libreoffice_cpu_ms",
+                 "convert_wall_ms_per_doc", "cpu_ms_per_doc", "cpu_utilisation",
+                 "libreoffice_cpu_ms",
                  "peak_rss_mb", "processes", "errors")
 TARGET_KEYS = ("throughput_vs_cpu_bound", "vs_naive", "vs_carbone", "memory_growth",
                "sign_cpu")
@@ -228,6 +229,16 @@ class ProcSampler:
             return [dict(p) for p in self.procs.values() if p["phase"] == phase]
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine so far, from /proc/stat."""
+    try:
+        f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = f[3] + (f[4] if len(f) > 4 else 0)
+    return (sum(f[:8]) - idle) / TICK, idle / TICK
+
+
 def self_peak_kb() -> int:
     return _read_status(os.getpid()).get("VmHWM", 0) or \
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -359,12 +370,14 @@ def run_pipeline(profile: Any, catalog: Any, input_path: Path, out_dir: Path, db
     sampler.phase = "pipeline"
     sampler.sample()
     cpu0_self, cpu0_children = cpu_times()
+    busy0, _ = machine_cpu()
     t0 = time.perf_counter()
     report = run_issue(profile, catalog, registry_factory(profile, db_url), input_path,
                        out_dir=out_dir, level=level, workers=workers, actor="bench",
                        on_progress=progress, on_message=messages.append)
     t1 = time.perf_counter()
     cpu1_self, cpu1_children = cpu_times()
+    busy1, _ = machine_cpu()
     sampler.sample()
     main_peak_kb = self_peak_kb()
     procs = sampler.of_phase("pipeline")
@@ -372,6 +385,7 @@ def run_pipeline(profile: Any, catalog: Any, input_path: Path, out_dir: Path, db
         "report": report, "wall_s": t1 - t0, "t0": t0, "marks": marks,
         "self_cpu_s": cpu1_self - cpu0_self, "children_cpu_s": cpu1_children - cpu0_children,
         "validate_separate_s": validate_separate, "valid_records": n_valid,
+        "machine_busy_s": busy1 - busy0,
         "main_peak_kb": main_peak_kb, "procs": procs, "messages": messages,
     }
 
@@ -425,6 +439,12 @@ def summarize_pipeline(raw: dict[str, Any]) -> dict[str, Any]:
             "libreoffice": round(1000 * lo_cpu / n, 2),
             "total": round(1000 * (raw["self_cpu_s"] + lo_cpu) / n, 2),
         },
+        "cpu_utilisation": {
+            "ours_cores": round((raw["self_cpu_s"] + lo_cpu) / wall, 2) if wall > 0 else 0.0,
+            "machine_busy_cores": round(raw.get("machine_busy_s", 0.0) / wall, 2)
+            if wall > 0 else 0.0,
+            "others_cores": round(max(0.0, raw.get("machine_busy_s", 0.0) - raw["self_cpu_s"]
+                                      - lo_cpu) / wall, 2) if wall > 0 else 0.0},
         "libreoffice_cpu_ms": {"sampled_proc": round(1000 * lo_sampled, 1),
                                "rusage_children": round(1000 * lo_rusage, 1),
                                "used": "max of the two"},
@@ -860,6 +880,9 @@ def format_table(r: dict[str, Any]) -> str:
     L.append(f"  process CPU ms/doc: main {cp['main_process']:.1f} (of which not in a stage "
              f"{cp['main_not_in_stages']:.1f}: threads, demo TSA/OCSP server, GC), LibreOffice "
              f"{cp['libreoffice']:.1f}, total {cp['total']:.1f}")
+    u = p["cpu_utilisation"]
+    L.append(f"  CPU in use during the run: ours {u['ours_cores']} cores, whole machine "
+             f"{u['machine_busy_cores']} (others {u['others_cores']}) of {m['cores']}")
     pk = p["peak_rss_mb"]
     L.append(f"  peak RSS MB: main {pk['main']}, soffice max {pk['soffice_max']}, "
              f"UNO worker max {pk['uno_worker_max']}  ({p['processes']})")

@@ -16,7 +16,7 @@ def write_profile(
     directory: Path, pki: Any = None, *, model: str = "delegasi", scope: list[str] | None = None,
     valid_from: str = "2021-01-04", valid_until: str | None = None, acting: str = "",
     level: str = "B-LTA", base_url: str = "http://127.0.0.1:8000", extra: str = "",
-    delegate_fingerprint: str | None = None,
+    delegate_fingerprint: str | None = None, keys_section: str | None = None,
 ) -> Path:
     """A complete office profile in ``directory`` that signs with ``pki``'s Kepala Dinas key."""
     from tests.signer_support import TEST_PASSPHRASE
@@ -36,6 +36,11 @@ source = "pkcs12"
 pkcs12 = "{pki.signer_p12}"
 passphrase_env = "{PASS_ENV}"
 
+[trust]
+roots = ["{pki.root_cert}"]
+"""
+    if keys_section is not None and pki is not None:
+        keys = keys_section + f"""
 [trust]
 roots = ["{pki.root_cert}"]
 """

@@ -202,8 +202,8 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
                     503: ("service_unavailable", "Layanan verifikasi sedang tidak dapat "
                           "menghubungi register izin. Silakan coba lagi nanti.")}
         code, message = messages.get(exc.status_code, ("bad_request", "Permintaan tidak sah."))
-        if exc.status_code == 404 and isinstance(exc.detail, str) and exc.detail == NOT_FOUND:
-            message = NOT_FOUND
+        if exc.status_code == 404 and request.url.path.startswith(("/v/", "/api/v1/decrees/")):
+            message = NOT_FOUND  # every miss under a token path looks the same
         return error(request, exc.status_code, code, message)
 
     @app.exception_handler(RequestValidationError)

@@ -510,3 +510,14 @@ def test_unregistered_but_validly_signed_is_not_sah(decrees, genuine, client, tm
     doc = both(decrees, client, data, tmp_path)
     assert doc["verdict"] == "TIDAK SAH"
     assert codes(doc) & {"hash_mismatch", "not_registered"}
+
+
+def test_cli_json_matches_the_documented_schema(decrees, genuine, tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    from pathlib import Path
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" /
+                         "verification.schema.json").read_text())
+    for data in (genuine, add_annotation(genuine), b"not a pdf"):
+        _, doc = cli_verify(decrees, data, tmp_path)
+        jsonschema.validate(doc, schema)
