@@ -462,6 +462,38 @@ def verify(ctx: click.Context, file: Path, as_json: bool) -> None:
     sys.exit(0 if result.valid else EXIT_FAIL)
 
 
+@cli.group()
+def archive() -> None:
+    """Long-term validity of issued decrees."""
+
+
+@archive.command("renew")
+@click.option("--within-days", type=click.IntRange(min=0), default=365, show_default=True,
+              help="Renew when the last timestamp's TSA certificate expires within this.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--actor", default=None)
+@click.pass_context
+def archive_renew(ctx: click.Context, within_days: int, as_json: bool,
+                  actor: str | None) -> None:
+    """Add a document timestamp to decrees whose last timestamp nears its expiry."""
+    from .issue import run_archive_renew
+
+    c = _c(ctx)
+    rows = run_archive_renew(c.profile, c.registry, within_days=within_days,
+                             actor=actor or _actor())
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[str(r["action"])] = counts.get(str(r["action"]), 0) + 1
+        if r["action"] == "failed":
+            click.echo(f"failed: {r['number']}: {r['error']}", err=True)
+    click.echo(", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "no decrees",
+               err=True)
+    if counts.get("failed"):
+        sys.exit(EXIT_FAIL)
+
+
 # -- catalog ----------------------------------------------------------------------------------
 @cli.group()
 def catalog() -> None:

@@ -163,3 +163,52 @@ def run_correct(
             return pipeline.run(items, source=str(input_path), total=1)
     finally:
         registry.close()
+
+
+def run_archive_renew(
+    profile: Profile, registry_factory: Callable[[], Registry], *, within_days: int,
+    actor: str = "cli", now: object = None,
+) -> list[dict[str, object]]:
+    """Renew the archive timestamp of every issued decree whose last timestamp's TSA
+    certificate expires within ``within_days``; the registry keeps the old and new hashes."""
+    from datetime import UTC, datetime, timedelta
+
+    from signer.archive import archive_state, renew_archive
+    from signer.errors import SignerError
+
+    from .pipeline import sha256_hex, write_atomic
+    from .registry import Status
+
+    moment = now if isinstance(now, datetime) else datetime.now(UTC)
+    results: list[dict[str, object]] = []
+    registry = registry_factory()
+    try:
+        with local_services(profile):
+            for rec in registry.list(status=Status.ISSUED):
+                path = Path(rec.path) if rec.path else None
+                row: dict[str, object] = {"number": rec.number, "path": str(path)}
+                try:
+                    if path is None or not path.exists():
+                        raise FileNotFoundError(f"{path} is missing")
+                    data = path.read_bytes()
+                    state = archive_state(data)
+                    row["tsa_not_after"] = state.tsa_not_after.isoformat() \
+                        if state.tsa_not_after else None
+                    if state.tsa_not_after is not None and \
+                            state.tsa_not_after - moment > timedelta(days=within_days):
+                        row["action"] = "kept"
+                    else:
+                        new = renew_archive(data, trust_roots=list(profile.trust.roots),
+                                            timestamp_url=profile.signature.timestamp_url)
+                        write_atomic(path, new)
+                        row.update(action="renewed", sha256=sha256_hex(new))
+                        registry.record_event(action="archive_renewed", actor=actor,
+                                              number=rec.number,
+                                              detail={"old_sha256": sha256_hex(data),
+                                                      "new_sha256": sha256_hex(new)})
+                except (OSError, SignerError) as e:
+                    row.update(action="failed", error=str(e))
+                results.append(row)
+    finally:
+        registry.close()
+    return results

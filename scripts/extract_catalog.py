@@ -53,6 +53,9 @@ DEFECT_KINDS = frozenset(
         "ambiguous_value",  # a value given as range or footnote, resolved into variants
         "missing_in_pasal7",  # a sub-kind in the appendices that Pasal 7 does not list
         "wrong_reference",  # related SOPs / legal basis pointing at unrelated documents
+        "spelling",  # typo or EYD capitalisation in a name or a legal-basis citation
+        "malformed_citation",  # citation not in the form "<kind> Nomor N Tahun T tentang <title>"
+        "duplicate_citation",  # the same regulation cited twice, differing only by article
     }
 )
 
@@ -484,8 +487,6 @@ MISSING_TABLE_TIME_FROM_SIBLINGS = {
     "SIPP": "all Kesehatan (SiCantik) SOPs for health-worker practice permits give 5 hari",
 }
 
-# OCR typos inside legal-basis titles (printed on decrees under "Mengingat"); wording kept.
-LEGAL_OCR = (("Th 2013 RTentang", "Tahun 2013 Tentang"),)
 
 # Technical step time given as '*' in the duplicated Izin Lingkungan SOP / as a range.
 IL_FOOTNOTE_RE = re.compile(r"(\d+) hari kerja \(([^)]+)\)")
@@ -735,8 +736,6 @@ def split_legal(text_lines: list[str]) -> list[str]:
         # two regulations printed as one item: "... Pasal 9 dan Peraturan Daerah ..."
         for q in re.split(r"\s+dan\s+(?=(?:Peraturan|Perda)\s)", p):
             q = re.sub(r"\.\s+\(", " (", q)  # "kesehatan. (Lampiran)"
-            for bad, good in LEGAL_OCR:
-                q = q.replace(bad, good)
             q = re.sub(r"\s+", " ", q).strip().rstrip(" ;,.").strip()
             if q:
                 cleaned.append(q)

@@ -1,0 +1,114 @@
+"""Smoke test of ``scripts/bench.py``: its command line and the JSON it builds (no timing)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "bench.py"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("ptsp_bench_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_help_lists_the_documented_options():
+    r = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    for opt in ("--count", "--naive-count", "--no-naive", "--no-carbone", "--workers",
+                "--level", "--json", "--permits"):
+        assert opt in r.stdout
+
+
+def test_defaults():
+    args = _bench().parse_args([])
+    assert args.count == 200 and args.naive_count == 15 and args.level == "B-LTA"
+    assert not args.no_naive and not args.no_carbone
+
+
+def _raw(n: int = 10) -> dict:
+    return {
+        "docs": n, "issued": n, "failed": 0, "wall_s": 2.0, "t0": 100.0,
+        "marks": {"first": 100.5, "last": 102.0}, "self_cpu_s": 0.8, "children_cpu_s": 1.5,
+        "validate_separate_s": 0.01, "machine_busy_s": 3.0, "main_peak_kb": 200 * 1024,
+        "stage_seconds": {"validate": 0.0, "reserve": 0.01, "render": 0.15,
+                          "convert_wall": 4.0, "locate": 0.2, "sign": 0.35, "record": 0.02},
+        "procs": [
+            {"pid": 11, "kind": "soffice", "phase": "pipeline", "cpu_s": 1.4,
+             "hwm_kb": 210 * 1024, "rss_max_kb": 200 * 1024},
+            {"pid": 12, "kind": "uno_worker", "phase": "pipeline", "cpu_s": 0.05,
+             "hwm_kb": 22 * 1024, "rss_max_kb": 22 * 1024},
+        ],
+        "errors": [],
+    }
+
+
+def _result(bench, count: int = 10, baseline=None) -> dict:
+    naive = bench.summarize_naive({"docs": 2, "level": "B-LTA", "cpu_self_s": 0.5,
+                                   "cpu_children_s": 2.0,
+                                   "per": {k: [0.5, 0.5] for k in
+                                           ("render", "convert", "key_load", "sign", "write",
+                                            "total")}}, count)
+    carbone = {"carbone_version": "3.8.2", "factories": 2, "concurrency": 4, "docs": count,
+               "ok": count, "errors": [], "startup_ms": 3000.0, "wall_ms": 2500.0,
+               "docs_per_s": 4.0, "ms_per_doc": 250.0, "node_cpu_ms_per_doc": 40.0,
+               "libreoffice_cpu_ms_per_doc_incl_startup": 150.0,
+               "peak_rss_mb": {"node": 100.0, "soffice_max": 200.0}}
+    machine = {"cores": 2, "cpu_model": "test", "mem_total_mb": 1024, "python": "3.11",
+               "platform": "x", "libreoffice": "LibreOffice 7.4", "node": "v20"}
+    config = {"count": count, "naive_count": 2, "level": "B-LTA", "workers": None,
+              "permits": None, "permit_types": 3, "carbone_count": count}
+    return bench.build_result(machine=machine, git={"commit": "abc", "dirty": False},
+                              config=config, pipeline_raw=_raw(count), naive=naive,
+                              carbone=carbone, baseline=baseline)
+
+
+def test_result_has_the_documented_keys():
+    bench = _bench()
+    r = _result(bench)
+    assert tuple(r) == bench.RESULT_KEYS
+    for key in bench.PIPELINE_KEYS:
+        assert key in r["pipeline"], key
+    assert set(r["pipeline"]["stage_cpu_ms_per_doc"]) == set(bench.STAGES)
+    assert set(bench.TARGET_KEYS) <= set(r["targets"])
+    for t in r["targets"].values():
+        assert {"value", "limit", "ok", "note"} <= set(t)
+    assert {"docs_per_s", "extrapolated_s_for_count", "wall_ms_per_doc"} <= set(r["naive"])
+    # the validate stage falls back to the separate timing; convert is LibreOffice's CPU
+    assert r["pipeline"]["stage_cpu_ms_per_doc"]["validate"] == 1.0
+    assert r["pipeline"]["stage_cpu_ms_per_doc"]["convert"] == 150.0
+    assert r["pipeline"]["docs_per_s"] == 5.0
+    assert "ptsp pipeline" in bench.format_table(r)
+
+
+def test_memory_target_needs_a_run_at_another_count():
+    bench = _bench()
+    assert _result(bench)["targets"]["memory_growth"]["ok"] is None
+    base = _result(bench, count=5)
+    r = _result(bench, count=10, baseline=base)
+    assert r["targets"]["memory_growth"]["value"] == 1.0
+    assert r["targets"]["memory_growth"]["ok"] is True
+
+
+def test_skipped_baselines_are_reported_not_failed():
+    bench = _bench()
+    r = bench.build_result(
+        machine={"cores": 2, "cpu_model": "", "mem_total_mb": 0, "python": "", "platform": "",
+                 "libreoffice": "", "node": ""},
+        git={}, config={"count": 10, "naive_count": 0, "level": "B-T", "workers": 2,
+                        "permits": ["SIPB"], "permit_types": 1, "carbone_count": 0},
+        pipeline_raw=_raw(), naive=None, carbone=None)
+    assert r["naive"] == {"skipped": "--no-naive"}
+    assert r["targets"]["vs_naive"]["ok"] is None
+    assert r["targets"]["vs_carbone"]["ok"] is None
+    assert r["targets"]["sign_cpu"]["ok"] is None  # the 60 ms limit is for B-LTA
+    bench.format_table(r)
