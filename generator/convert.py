@@ -169,7 +169,7 @@ class _Instance:
             self.proc.stdin.write(json.dumps({"in": str(src), "out": str(dst)}) + "\n")
             self.proc.stdin.flush()
             reply = self._reply(timeout)
-            if reply is None:
+            if reply is None or reply.get("fatal"):
                 raise _Crashed("LibreOffice exited during the conversion")
             if not reply.get("ok"):
                 raise ConversionError(f"{name}: LibreOffice could not convert it: "

@@ -24,6 +24,41 @@ def _prop(uno, name, value):
     return p
 
 
+def _descendant(root_pid, name):
+    """The pid of a descendant process called ``name`` (soffice runs soffice.bin under a
+    launcher), or ``root_pid`` when there is none."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.find("(") + 1:stat.rfind(")")]
+        ppid = int(stat[stat.rfind(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append((int(entry), comm))
+    todo = [root_pid]
+    while todo:
+        pid = todo.pop()
+        for child, comm in children.get(pid, []):
+            if comm == name:
+                return child
+            todo.append(child)
+    return root_pid
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def main():
     import uno
     from com.sun.star.connection import NoConnectException
@@ -61,7 +96,8 @@ def main():
                   _prop(uno, "UpdateDocMode", 0))
     store_props = (_prop(uno, "FilterName", "writer_pdf_Export"),
                    _prop(uno, "FilterData", filter_data))
-    print(json.dumps({"ready": True, "soffice_pid": proc.pid}), flush=True)
+    office_pid = _descendant(proc.pid, "soffice.bin")
+    print(json.dumps({"ready": True, "soffice_pid": office_pid}), flush=True)
     for line in sys.stdin:
         line = line.strip()
         if not line:
@@ -75,8 +111,13 @@ def main():
                 raise RuntimeError("LibreOffice could not open the document")
             doc.storeToURL(uno.systemPathToFileUrl(req["out"]), store_props)
             reply = {"ok": True}
-        except Exception as e:  # report, keep serving
+        except Exception as e:  # report, keep serving unless LibreOffice itself is gone
             reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
+            if "Disposed" in type(e).__name__ or not _alive(office_pid):
+                reply["fatal"] = True
+                print(json.dumps(reply), flush=True)
+                proc.kill()
+                return 4
         finally:
             if doc is not None:
                 try:

@@ -931,7 +931,8 @@ def format_table(r: dict[str, Any]) -> str:
     d = t["vs_carbone"]
     L.append(f"  [{_ok(d['ok'])}] vs Carbone: "
              + (f"{d['value']}x its docs/s (must be > 1); steady {d.get('steady_value')}x "
-                f"[{_ok(d.get('steady_ok'))}]" if d.get("value") else f"not measured - {d['note']}"))
+                f"[{_ok(d.get('steady_ok'))}]" if d.get("value")
+                else f"not measured - {d['note']}"))
     e = t["memory_growth"]
     L.append(f"  [{_ok(e['ok'])}] peak memory growth "
              + (f"main {e['value']}, soffice {e.get('soffice_value')} (limit 1.2) - {e['note']}"

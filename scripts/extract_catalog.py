@@ -16,6 +16,10 @@ mappings Pasal 7 <-> appendices, sub-kind anchors, defect fixes), each with a re
 where the catalog corrected or completed the source is recorded in the service's ``defects``
 list (machine readable: field, kind, source_line, reason, action).
 
+Names and legal-basis items are printed on the permit decrees, so they are brought into EYD /
+citation form ("<kind> Nomor <n> Tahun <t> tentang <title>") by general rules plus per-service
+tables (data table 4, normalise_legal(), eyd_name()); each change is recorded as a defect too.
+
 Standard library only; output is deterministic (sorted keys, ensure_ascii=False, indent=1).
 """
 
@@ -27,6 +31,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -487,6 +492,154 @@ MISSING_TABLE_TIME_FROM_SIBLINGS = {
     "SIPP": "all Kesehatan (SiCantik) SOPs for health-worker practice permits give 5 hari",
 }
 
+# ---------------------------------------------------------------------------------------------
+# Data table 4: legal-basis citations.  Each legal_basis item is printed on the permit decree
+# under "Mengingat" (generator/build_templates.py mengingat_item() drops a trailing "Pasal ...",
+# "Lampiran N" or "(Lampiran)" and writes " Tentang " as " tentang "), so it must read as a
+# correct citation: "<kind> Nomor <n> Tahun <t> tentang <title>", e.g. "Peraturan Menteri
+# Kesehatan Nomor 28 Tahun 2017 Tentang Izin dan Penyelenggaraan Praktik Bidan Pasal 8".
+# normalise_legal() applies, in this order, and records every change as a defect of the service
+# (field "legal_basis", with the printed text and the source line):
+#   1. LEGAL_FIXES      per service: structural fixes no rule can make;
+#   2. LEGAL_TYPOS      misspelt words / phrases, wherever they occur;
+#   3. LEGAL_RULES      general normalisation: abbreviated kinds and institutions, "No." / "Th",
+#                       leading zeros, lower-case "nomor" / "tahun" / "pasal";
+#   4. cite_case()      EYD capitalisation of kind, institution and title: every word capitalised
+#                       except conjunctions / prepositions (CITE_LOWER); "Tentang" is left as
+#                       printed (mengingat_item() handles it); "Dalam Negeri" is an institution;
+#                       the article reference at the end is left as printed;
+#   5. CITATION_TITLES  one title per regulation where the source cites it in several forms or
+#                       without its title -- only titles printed somewhere in the source;
+#   6. duplicates       items equal after mengingat_item() (same regulation, other article)
+#                       merged into one, the article references joined as MERGED_ARTICLES says.
+# ---------------------------------------------------------------------------------------------
+LEGAL_FIXES: dict[str, list[dict]] = {
+    "ILOK": [
+        {"pattern": r"^(.*Nasional) (Tentang Izin Lokasi) (Nomor 17 Tahun 2019)\b",
+         "repl": r"\1 \3 \2", "kind": "malformed_citation",
+         "reason": "The number and year are printed after the title ('... Nasional Tentang "
+                   "Izin Lokasi Nomor 17 Tahun 2019').",
+         "action": "'Nomor 17 Tahun 2019' moved before the title"},
+    ],
+    # Lampiran B (Persyaratan Teknis) of Permen LHK P.95/2018 lists the technical requirements;
+    # the decree cites the regulation itself.  "Lampiran B" cannot stand at the end either:
+    # mengingat_item() only strips "Lampiran <number>".
+    "IPLB3": [
+        {"pattern": r"^Lampiran B Lampiran Persyaratan Teknis (Peraturan .*)$", "repl": r"\1",
+         "kind": "malformed_citation",
+         "reason": "The citation starts with the appendix reference 'Lampiran B Lampiran "
+                   "Persyaratan Teknis' instead of naming the regulation.",
+         "action": "appendix reference dropped, the regulation cited as a whole"},
+    ],
+    "IPSB3": [
+        {"pattern": r"^Lampiran B Lampiran Persyaratan Teknis (Peraturan .*)$", "repl": r"\1",
+         "kind": "malformed_citation",
+         "reason": "The citation starts with the appendix reference 'Lampiran B Lampiran "
+                   "Persyaratan Teknis' instead of naming the regulation.",
+         "action": "appendix reference dropped, the regulation cited as a whole"},
+    ],
+    "ANDALALIN": [
+        {"pattern": r"^Lampiran (Peraturan .*)$", "repl": r"\1 (Lampiran)",
+         "kind": "malformed_citation",
+         "reason": "The citation starts with 'Lampiran' instead of naming the regulation.",
+         "action": "appendix reference moved to the end as '(Lampiran)'"},
+    ],
+}
+
+# (pattern, replacement, kind, reason) -- applied to every legal-basis item.
+LEGAL_TYPOS: tuple[tuple[str, str, str, str], ...] = (
+    (r"\bRTentang\b", "Tentang", "spelling", "OCR 'RTentang' for 'Tentang'"),
+    (r"\bPerkam Medis\b", "Perekam Medis", "spelling",
+     "'Perkam Medis' for 'Perekam Medis' (the profession of Permenkes 55/2013)"),
+    (r"\bPerkerjaan\b", "Pekerjaan", "spelling", "'Perkerjaan' for 'Pekerjaan'"),
+    (r"\bkessanggupan\b", "kesanggupan", "spelling", "'kessanggupan' for 'kesanggupan'"),
+    (r"\bTatacara\b", "Tata Cara", "spelling", "'Tatacara' for 'Tata Cara' (two words, KBBI)"),
+    # The titles end with the name of the OSS system as PP 24/2018 defines it (Mengingat 10 of
+    # this Perbup): "Pelayanan Perizinan Berusaha Terintegrasi Secara Elektronik".
+    (r"\bTerintegrasi Dengan Elektronik\b", "Terintegrasi Secara Elektronik", "spelling",
+     "'Terintegrasi Dengan Elektronik' for 'Terintegrasi Secara Elektronik' (the OSS system "
+     "as PP 24/2018 names it, Mengingat 10 of this Perbup)"),
+    (r"\bPerizinan Berusaha dan Terintegrasi\b", "Perizinan Berusaha Terintegrasi",
+     "malformed_citation",
+     "stray 'dan' in 'Pelayanan Perizinan Berusaha Terintegrasi Secara Elektronik' (the OSS "
+     "system as PP 24/2018 names it, Mengingat 10; the TDUP SOP, line 4302, cites Permenpar "
+     "18/2018 without it)"),
+    (r"\bPenyelenggaraan PTSP Daerah\b", "Penyelenggaraan Pelayanan Terpadu Satu Pintu Daerah",
+     "malformed_citation",
+     "abbreviation 'PTSP' inside the title (spelt out as in Mengingat 15 of this Perbup, "
+     "line 41)"),
+)
+
+# (pattern, replacement, kind, label) -- general normalisation, in this order.
+LEGAL_RULES: tuple[tuple[str, str | Callable[[re.Match[str]], str], str, str], ...] = (
+    (r"^Perda\b", "Peraturan Daerah", "malformed_citation", "kind abbreviated 'Perda'"),
+    (r"^Perbup\b", "Peraturan Bupati", "malformed_citation", "kind abbreviated 'Perbup'"),
+    (r"(?i)\bPeraturan Bupati Kabupaten Balangan\b", "Peraturan Bupati Balangan",
+     "malformed_citation", "kind written 'Peraturan Bupati Kabupaten Balangan'"),
+    (r"\bRI(?= Nomor\b)", "Republik Indonesia", "malformed_citation",
+     "'RI' for 'Republik Indonesia' in the kind"),
+    (r"\bMenteri PUPR\b", "Menteri Pekerjaan Umum dan Perumahan Rakyat", "malformed_citation",
+     "institution abbreviated 'PUPR' (spelt out as the SLF and ISPAM citations do)"),
+    (r"\bMenteri PANRB\b", "Menteri Pendayagunaan Aparatur Negara dan Reformasi Birokrasi",
+     "malformed_citation",
+     "institution abbreviated 'PANRB' (spelt out as Mengingat 13 of this Perbup does)"),
+    (r"\bNo\.\s*(?=\d)", "Nomor ", "malformed_citation", "'No.' for 'Nomor'"),
+    (r"\bnomor\b", "Nomor", "spelling", "'nomor' in lower case"),
+    (r"\bNomor 0+(?=\d)", "Nomor ", "malformed_citation", "number written with a leading zero"),
+    (r"\bTh\.?(?= \d{4}\b)", "Tahun", "malformed_citation", "'Th' for 'Tahun'"),
+    (r"(?<=\d )tahun\b", "Tahun", "spelling", "'tahun' in lower case"),
+    # "2052/menkes/per/X/2011" -> "2052/MENKES/PER/X/2011"
+    (r"\b(\d+/)([A-Za-z]+/[A-Za-z]+)(?=/[IVX]+/\d{4}\b)",
+     lambda m: m.group(1) + m.group(2).upper(), "spelling",
+     "issuer code in the number not in capitals (…/MENKES/PER/…)"),
+    (r"(?<= )pasal(?= \d)", "Pasal", "spelling", "'pasal' in lower case"),
+    (r"(?<= )Ayat(?= \()", "ayat", "spelling", "'Ayat' capitalised"),
+)
+
+# Conjunctions and prepositions (kata tugas) written in lower case inside names and titles (EYD).
+CITE_LOWER = frozenset({
+    "dan", "atau", "serta", "di", "ke", "dari", "yang", "untuk", "oleh", "dengan", "pada",
+    "bagi", "dalam", "atas", "melalui", "antara", "sampai", "hingga", "terhadap", "tanpa",
+    "tentang",
+})
+
+# Regulation (kind + number + year) -> (title, why this form).  Used where the source cites the
+# regulation without its title or in several forms; the title must be printed in the source.
+CITATION_TITLES: dict[str, tuple[str, str]] = {
+    "Peraturan Daerah Kabupaten Balangan Nomor 16 Tahun 2014": (
+        "Perizinan Tenaga Kesehatan, Sertifikasi Tempat Sarana Pelayanan Kesehatan",
+        "The health permits cite Perda Balangan 16/2014 with four titles: 'Perizinan Tenaga "
+        "kesehatan, sertifikasi tempat sarana pelayanan kesehatan' (lines 589, 1788), the same "
+        "with 'pelayan' (lines 1732, 1856), 'Perizinan Tenaga Kesehatan' (lines 1884-1952) and "
+        "'Tenaga Kesehatan, Sertifikasi Tempat Sarana Kesehatan' (lines 2042-2159); the first "
+        "is the only complete and correctly spelt one.",
+    ),
+    "Peraturan Menteri Pertanian Nomor 45 Tahun 2019": (
+        "Pelayanan Perizinan Berusaha Terintegrasi Secara Elektronik di Bidang Pertanian",
+        "Permentan 45/2019 is cited without its title; the other Pertanian permits give it "
+        "(line 607 ff.).",
+    ),
+    "Peraturan Daerah Kabupaten Balangan Nomor 14 Tahun 2013": (
+        "Izin Penyelenggaraan Pengelolaan Sarang Burung Walet",
+        "Perda Balangan 14/2013 is cited without its title; its amendment, Perda Balangan "
+        "1/2018, cites it with the title 'Izin Penyelenggaraan Pengelolaan Sarang Burung "
+        "Walet' (line 2323).",
+    ),
+}
+
+# Services citing one regulation twice, once per kind / article: one item, the article
+# references joined (the decree cites the regulation once; mengingat_item() drops them).
+MERGED_ARTICLES = {
+    "SIUP": "Pasal 14 Lampiran 1 dan 2",  # Lampiran 1: tanpa komitmen, Lampiran 2: teknis
+    "IPLC": "Pasal 3 dan Pasal 4 ayat (2) dan (3)",  # as the SOP cites it (line 4828)
+    "IUJK": "Pasal 12 ayat (1) dan (2) serta Pasal 23",  # TDUP / IUJK kinds
+}
+
+# The article reference at the end of a citation (the part mengingat_item() drops).
+ARTICLE_TAIL = re.compile(r"\s+(?:[Pp]asal\s+\d.*|\(?Lampiran(?:\s+\d+)?\)?)$")
+CITATION_RE = re.compile(
+    r"^(?P<head>.+? Nomor (?:PM )?\S+(?: Tahun \d{4})?)(?: (?P<sep>[Tt]entang) (?P<title>.+))?$")
+
 
 # Technical step time given as '*' in the duplicated Izin Lingkungan SOP / as a range.
 IL_FOOTNOTE_RE = re.compile(r"(\d+) hari kerja \(([^)]+)\)")
@@ -847,6 +1000,168 @@ def parse_sop_body(lines: list[str], sop: dict) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Names and legal-basis citations (EYD, citation form)
+# ---------------------------------------------------------------------------------------------
+def _cap(word: str) -> str:
+    """'kesehatan,' -> 'Kesehatan,'; '(hidup-upaya' -> '(Hidup-Upaya'."""
+    parts = []
+    for part in word.split("-"):
+        m = re.match(r"^([(\"']*)([a-z])([a-z]*)([,.;:)\"']*)$", part)
+        parts.append(m.group(1) + m.group(2).upper() + m.group(3) + m.group(4) if m else part)
+    return "-".join(parts)
+
+
+def cite_case(text: str) -> tuple[str, list[str]]:
+    """EYD capitalisation of a citation without its article reference: every word capitalised
+    except the conjunctions/prepositions of CITE_LOWER (not in first position); 'Tentang' as
+    printed; 'Dalam Negeri' (institution) capitalised.  Returns the text and the changed words."""
+    words = text.split(" ")
+    out, changed = [], []
+    for i, w in enumerate(words):
+        core = w.strip("(),.;:")
+        low = core.lower()
+        new = w
+        if i and low in CITE_LOWER:
+            if low == "dalam" and i + 1 < len(words) and words[i + 1].startswith("Negeri"):
+                new = w.replace(core, "Dalam")
+            elif low != "tentang":
+                new = w.replace(core, low)
+        else:
+            new = _cap(w)
+        if new != w:
+            changed.append(f"'{w}' -> '{new}'")
+        out.append(new)
+    return " ".join(out), changed
+
+
+def eyd_name(name: str) -> tuple[str, list[str]]:
+    """A permit name in EYD title form: conjunctions/prepositions (not first) in lower case,
+    an appended abbreviation in parentheses ('.../SIPTTK' -> '... (SIPTTK)')."""
+    notes = []
+    words = name.split(" ")
+    for i, w in enumerate(words):
+        if i and w.lower() in CITE_LOWER and w != w.lower():
+            notes.append(f"'{w}' -> '{w.lower()}' (preposition/conjunction)")
+            words[i] = w.lower()
+    new = " ".join(words)
+    m = re.match(r"^(.*[a-z])/([A-Z][A-Z-]+)$", new)
+    if m:
+        notes.append(f"'/{m.group(2)}' -> ' ({m.group(2)})' (abbreviation in parentheses)")
+        new = f"{m.group(1)} ({m.group(2)})"
+    return new, notes
+
+
+def split_citation(text: str) -> tuple[str, str]:
+    """'<citation> Pasal 5' -> ('<citation>', ' Pasal 5')."""
+    m = ARTICLE_TAIL.search(text)
+    return (text[: m.start()], text[m.start():]) if m else (text, "")
+
+
+def citation_key(text: str) -> str:
+    """The citation as mengingat_item() prints it (no article reference, 'tentang')."""
+    body = split_citation(text)[0]
+    return re.sub(r"\s+Tentang\s+", " tentang ", body).rstrip(" .;,")
+
+
+def locate_lines(items: list[str], candidates: list[tuple[int, str]]) -> list[int | None]:
+    """Source line of each legal-basis item: the first candidate line, from the previous item's
+    position on, that holds the item's beginning (two items may share a line)."""
+    out: list[int | None] = []
+    pos, offset = 0, -1
+    norm_lines = [(ln, norm(raw)) for ln, raw in candidates]
+    for item in items:
+        key = norm(item)[:40]
+        hit = None
+        for k in range(pos, len(norm_lines)):
+            at = norm_lines[k][1].find(key, offset + 1 if k == pos else 0)
+            if at >= 0:
+                hit = (k, at)
+                break
+        if hit is None:
+            out.append(candidates[0][0] if candidates else None)
+            continue
+        pos, offset = hit
+        out.append(norm_lines[pos][0])
+    return out
+
+
+def normalise_legal(result: dict, candidates: list[tuple[int, str]]) -> None:
+    """Bring every legal-basis item into citation form (see data table 4); record defects."""
+    code = result["code"]
+    items = result["legal_basis"]
+    lines_of = locate_lines(items, candidates)
+    fixes = LEGAL_FIXES.get(code, [])
+    used = set()
+    out: list[tuple[str, int | None]] = []
+    for orig, line in zip(items, lines_of, strict=True):
+        text = orig
+        for n, fx in enumerate(fixes):
+            if re.search(fx["pattern"], text):
+                text = re.sub(fx["pattern"], fx["repl"], text, count=1)
+                used.add(n)
+                result["defects"].append(defect(
+                    "legal_basis", fx["kind"], line, f"{fx['reason']} Printed: '{orig}'.",
+                    fx["action"]))
+        notes: dict[str, list[str]] = {}
+        for pattern, repl, kind, label in LEGAL_TYPOS + LEGAL_RULES:
+            new = re.sub(pattern, repl, text)
+            if new != text:
+                notes.setdefault(kind, []).append(label)
+                text = new
+        body, tail = split_citation(text)
+        body, changed = cite_case(body)
+        if changed:
+            notes.setdefault("spelling", []).append(
+                "EYD capitalisation of kind / institution / title: " + ", ".join(changed))
+        text = body + tail
+        title_note = None
+        m = CITATION_RE.match(body)
+        if m and m.group("head") in CITATION_TITLES:
+            title, why = CITATION_TITLES[m.group("head")]
+            if m.group("title") != title:
+                sep = m.group("sep") or "tentang"
+                text = f"{m.group('head')} {sep} {title}{tail}"
+                title_note = why
+        for kind in sorted(notes):
+            result["defects"].append(defect(
+                "legal_basis", kind, line,
+                f"Printed as '{orig}': " + "; ".join(notes[kind]) + ".",
+                f"cited as '{text}'"))
+        if title_note:
+            result["defects"].append(defect(
+                "legal_basis", "malformed_citation", line, title_note,
+                f"cited as '{text}'"))
+        out.append((text, line))
+    assert used == set(range(len(fixes))), (code, "LEGAL_FIXES entry not applied")
+    # one item per regulation
+    merged: list[str] = []
+    first: dict[str, int] = {}
+    for text, line in out:
+        key = citation_key(text)
+        if key not in first:
+            first[key] = len(merged)
+            merged.append(text)
+            continue
+        k = first[key]
+        kept = merged[k]
+        if kept != text:
+            assert code in MERGED_ARTICLES, (code, "duplicate citation without MERGED_ARTICLES")
+            articles = MERGED_ARTICLES[code]
+            merged[k] = f"{split_citation(kept)[0]} {articles}"
+            action = f"merged into one item: '{merged[k]}'"
+        else:
+            action = "duplicate item removed"
+        result["defects"].append(defect(
+            "legal_basis", "duplicate_citation", line,
+            f"The regulation is cited twice, differing only by the article reference: "
+            f"'{split_citation(kept)[1].strip()}' and '{split_citation(text)[1].strip()}'.",
+            action))
+    assert code not in MERGED_ARTICLES or len(merged) < len(out), (code, "nothing merged")
+    result["legal_basis"] = merged
+
+
+
+# ---------------------------------------------------------------------------------------------
 # Assembly
 # ---------------------------------------------------------------------------------------------
 def clean_definition(text: str | None, line: int | None, defects: list) -> str | None:
@@ -957,7 +1272,11 @@ def build_service(entry, conf, l1_by_name, sop_by_name, templates, lines):
     kind = "non_permit" if channel == "II" or conf.get("kind") == "non_permit" else "permit"
     defects: list[dict] = []
     p7_name = clean(entry["pasal7"])
-    name = conf.get("name") or p7_name
+    name, name_notes = eyd_name(conf.get("name") or p7_name)
+    if name_notes:
+        defects.append(defect("name", "spelling", entry["line"],
+                              f"Pasal 7 prints the name as '{p7_name}': "
+                              + "; ".join(name_notes) + ".", f"name written '{name}'"))
 
     # ---- Lampiran I
     l1_name = conf.get("l1") or (
@@ -976,6 +1295,7 @@ def build_service(entry, conf, l1_by_name, sop_by_name, templates, lines):
                               "section recognised by its name"))
 
     legal, definition, requirements, variants = [], None, [], []
+    legal_lines = list(sec["body"]) if sec else []  # where the legal basis is printed
     def_line = sec["line"] if sec else None
     if sec is not None:
         body = sec["body"]
@@ -1049,6 +1369,7 @@ def build_service(entry, conf, l1_by_name, sop_by_name, templates, lines):
         if not legal and sop["legal"] and not any(f["field"] == "legal_basis"
                                                  for f in FIXES.get(code, [])):
             legal = sop["legal"]
+            legal_lines = [(k + 1, lines[k]) for k in range(*sop["body_range"])]
         steps = [dict(s) for s in sop["steps"]]
         steps = fix_steps(code, channel, sop, steps, templates, defects, lines)
 
@@ -1089,6 +1410,17 @@ def build_service(entry, conf, l1_by_name, sop_by_name, templates, lines):
         "variants": variants, "defects": defects,
     }
     apply_fixes(result, def_line, sec, sop)
+    normalise_legal(result, legal_lines)
+    for v in result["variants"]:
+        vname, notes = eyd_name(v["name"])
+        if notes:
+            anchor = next(x for x in VARIANTS[code] if x["code"] == v["code"]).get("anchor")
+            vline = body[find_anchor(body, anchor)][0] if anchor and sec else entry["line"]
+            result["defects"].append(defect(
+                f"variants.{v['code']}.name", "spelling", vline,
+                f"The source names the kind '{v['name']}': " + "; ".join(notes) + ".",
+                f"kind named '{vname}'"))
+            v["name"] = vname
     finish_variants(result, sop, lines)
     result["steps"] = [{"activity": s["activity"], "input": s["input"], "time": s["time"],
                         "output": s["output"]} for s in result["steps"]]

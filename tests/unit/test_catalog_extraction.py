@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.build_templates import mengingat_item
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "extract_catalog.py"
 CATALOG = ROOT / "templates" / "catalog.json"
@@ -308,6 +310,8 @@ def test_defect_counts(catalog):
         "missing_table": 6, "missing_value": 8, "wrong_reference": 2,
         "duplicate_sop_number": 1, "missing_in_pasal7": 1, "duplicated_section": 1,
         "ambiguous_value": 1, "missing_in_lampiran": 1,
+        # legal-basis citations and names (data table 4 of the script)
+        "spelling": 63, "malformed_citation": 37, "duplicate_citation": 3,
     }
 
 
@@ -328,6 +332,27 @@ def test_defect_counts(catalog):
         ("SLHS-DAM", "names.sop", "name_mismatch"),
         ("LSULUH", "steps", "missing_in_lampiran"),
         ("PUH", "steps[6].activity", "ocr_garbage"),
+        ("ISBW", "legal_basis", "malformed_citation"),
+        ("IUTP", "legal_basis", "malformed_citation"),
+        ("ILOK", "legal_basis", "malformed_citation"),
+        ("IPLB3", "legal_basis", "malformed_citation"),
+        ("IPSB3", "legal_basis", "malformed_citation"),
+        ("ANDALALIN", "legal_basis", "malformed_citation"),
+        ("SLF", "legal_basis", "malformed_citation"),
+        ("SIPA", "legal_basis", "malformed_citation"),  # Perda 16/2014 title unified
+        ("SIKPM", "legal_basis", "spelling"),
+        ("SIPR", "legal_basis", "spelling"),
+        ("SIPD", "legal_basis", "spelling"),
+        ("SIPTW", "legal_basis", "spelling"),
+        ("RPSP", "legal_basis", "spelling"),
+        ("IL", "legal_basis", "malformed_citation"),  # Peraturan Bupati Kabupaten Balangan
+        ("PIL", "legal_basis", "spelling"),  # kessanggupan
+        ("SIUP", "legal_basis", "duplicate_citation"),
+        ("IPLC", "legal_basis", "duplicate_citation"),
+        ("IUJK", "legal_basis", "duplicate_citation"),
+        ("SIPTTK", "name", "spelling"),
+        ("IPSPF", "name", "spelling"),
+        ("SIUP", "variants.SIUP-TEKNIS.name", "spelling"),
     ],
 )
 def test_known_defects_recorded(by_code, code, field, kind):
@@ -393,3 +418,174 @@ def test_canonical_names(by_code):
     assert by_code["SIPB"]["legal_basis"][0].startswith(
         "Peraturan Menteri Kesehatan Nomor 28 Tahun 2017 Tentang Izin dan Penyelenggaraan "
         "Praktik Bidan")
+    assert by_code["SIPTTK"]["name"] == "Surat Izin Praktik Tenaga Teknis Kefarmasian (SIPTTK)"
+    assert by_code["IPSPF"]["name"] == (
+        "Izin Pendirian Satuan Pendidikan Formal yang Diselenggarakan oleh Masyarakat")
+    assert by_code["IPAO"]["name"] == "Izin Penyelenggaraan Angkutan Orang dalam Daerah"
+
+
+# Conjunctions / prepositions written in lower case inside names and titles (EYD).
+FUNCTION_WORDS = {"dan", "atau", "serta", "di", "ke", "dari", "yang", "untuk", "oleh", "dengan",
+                  "pada", "bagi", "dalam", "atas", "melalui", "antara", "sampai", "hingga",
+                  "terhadap", "tanpa", "tentang"}
+
+
+def test_names_write_prepositions_in_lower_case(catalog):
+    names = [(s["code"], s["name"]) for s in catalog["services"]]
+    names += [(v["code"], v["name"]) for s in catalog["services"] for v in s["variants"]]
+    for code, name in names:
+        inner = name.split()[1:]
+        assert not [w for w in inner if w.lower() in FUNCTION_WORDS and w != w.lower()], (
+            code, name)
+        assert not re.search(r"[a-z]/[A-Z][A-Z-]+$", name), (code, name)  # "…/SIPTTK"
+
+
+# --- legal basis as cited on the decree (Mengingat) ----------------------------------------------
+
+KINDS = ("Undang-Undang", "Peraturan Pemerintah", "Peraturan Presiden", "Peraturan Menteri",
+         "Keputusan Menteri", "Peraturan Daerah", "Peraturan Bupati", "Peraturan Gubernur",
+         "Keputusan Bupati", "Peraturan Kepala", "Peraturan Badan")
+# "<kind> <Issuer words, capitalised or 'dan'> Nomor ..."
+ISSUER_RE = re.compile(r"^(?:Undang-Undang|(?:Peraturan|Keputusan)(?: (?:[A-Z][\w/-]*|dan))+)"
+                       r" Nomor ")
+NUMBER_YEAR_RE = re.compile(r"\bNomor (?:PM )?[1-9]\d* Tahun \d{4} tentang \S")
+# Regulations numbered in the issuer's own scheme: the year is part of the number, no "Tahun".
+SLASH_NUMBER_RE = re.compile(r"\bNomor (?:P\.)?[1-9]\d*(?:/[A-Z0-9.]+)+/(?:\d{4}|\d{2}) tentang \S")
+SLASH_NUMBERED = {"SIPD", "IPLB3", "IPSB3", "IPLC", "IPUB"}
+
+
+def _citations(catalog):
+    for s in catalog["services"]:
+        for lb in s["legal_basis"]:
+            yield s["code"], lb, mengingat_item(lb)
+
+
+def test_legal_basis_cites_kind_number_year_and_title(catalog):
+    for code, _, cited in _citations(catalog):
+        assert cited.startswith(KINDS), (code, cited)
+        assert ISSUER_RE.match(cited), (code, cited)
+        if code in SLASH_NUMBERED and not NUMBER_YEAR_RE.search(cited):
+            assert SLASH_NUMBER_RE.search(cited), (code, cited)
+        else:
+            assert NUMBER_YEAR_RE.search(cited), (code, cited)
+    # the recorded exceptions are exactly the services citing a slash-numbered regulation
+    no_year = {code for code, _, cited in _citations(catalog) if " Tahun " not in cited}
+    assert no_year == SLASH_NUMBERED
+
+
+def test_legal_basis_has_no_article_tail_or_typos(catalog):
+    for code, lb, cited in _citations(catalog):
+        assert not re.search(r"\b(?:[Pp]asal|Lampiran|[Aa]yat)\b", cited), (code, cited)
+        assert not re.search(r"\b(?:Peraturan|Keputusan) (?:[a-z]|\S+ [a-z])", cited.split(
+            " Nomor ")[0].replace(" dan ", " Dan ")), (code, cited)
+        assert "Peraturan Menteri kesehatan" not in lb
+        assert not re.search(r" Th\.? | RTentang|\bNo\.|\bnomor\b|\d tahun\b|Nomor 0\d", lb), (
+            code, lb)
+        assert "  " not in lb and lb == lb.strip(), (code, lb)
+        assert "Bupati Kabupaten" not in lb and not re.search(r"\bRI\b|\bPUPR\b|PANRB", lb)
+        assert not re.search(r"/[a-z]+/[a-z]+/", lb), (code, lb)  # 2052/menkes/per/X/2011
+
+
+def test_legal_basis_titles_in_eyd_case(catalog):
+    """Every word capitalised except conjunctions/prepositions; 'Dalam Negeri' is a name."""
+    for code, _, cited in _citations(catalog):
+        words = cited.split()
+        for i, w in enumerate(words):
+            core = w.strip("(),.;:")
+            if not core or not core[0].isalpha():
+                continue
+            if core.lower() in FUNCTION_WORDS and i:
+                assert core == core.lower() or (
+                    core == "Dalam" and words[i + 1].startswith("Negeri")), (code, w, cited)
+            else:
+                assert all(p[:1].isupper() for p in core.split("-") if p), (code, w, cited)
+
+
+def test_legal_basis_one_item_per_regulation(catalog):
+    for s in catalog["services"]:
+        cited = [mengingat_item(lb) for lb in s["legal_basis"]]
+        assert len(cited) == len(set(cited)), (s["code"], cited)
+
+
+def test_same_regulation_cited_alike(catalog):
+    """A regulation (kind, number, year) has one title across the catalog."""
+    titles: dict[str, set] = {}
+    for _, _, cited in _citations(catalog):
+        m = re.match(r"^(.+? Nomor (?:PM )?\S+(?: Tahun \d{4})?)(?: tentang (.+))?$", cited)
+        assert m, cited
+        head = re.sub(r" Republik Indonesia$", "", m.group(1))
+        titles.setdefault(head, set()).add(m.group(2))
+    assert {h: t for h, t in titles.items() if len(t) > 1} == {}
+    assert titles["Peraturan Daerah Kabupaten Balangan Nomor 16 Tahun 2014"] == {
+        "Perizinan Tenaga Kesehatan, Sertifikasi Tempat Sarana Pelayanan Kesehatan"}
+
+
+def test_perda_16_2014_cited_everywhere_with_one_title(catalog):
+    perda = [(code, cited) for code, _, cited in _citations(catalog)
+             if cited.startswith("Peraturan Daerah Kabupaten Balangan Nomor 16 Tahun 2014")]
+    assert len(perda) == 14
+    assert {cited for _, cited in perda} == {
+        "Peraturan Daerah Kabupaten Balangan Nomor 16 Tahun 2014 tentang Perizinan Tenaga "
+        "Kesehatan, Sertifikasi Tempat Sarana Pelayanan Kesehatan"}
+
+
+def test_completed_titles_are_printed_in_the_source(extractor):
+    """Titles supplied for citations come from the source text, never from elsewhere."""
+    source = extractor.norm(SOURCE.read_text(encoding="utf-8"))
+    for head, (title, _) in extractor.CITATION_TITLES.items():
+        assert extractor.norm(title) in source, (head, title)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("ISBW", "Peraturan Daerah Kabupaten Balangan Nomor 14 Tahun 2013 tentang Izin "
+                 "Penyelenggaraan Pengelolaan Sarang Burung Walet"),
+        ("IUTP", "Peraturan Menteri Pertanian Nomor 45 Tahun 2019 tentang Pelayanan Perizinan "
+                 "Berusaha Terintegrasi Secara Elektronik di Bidang Pertanian"),
+        ("ILOK", "Peraturan Menteri Agraria dan Tata Ruang/Kepala Badan Pertanahan Nasional "
+                 "Nomor 17 Tahun 2019 tentang Izin Lokasi"),
+        ("IPLB3", "Peraturan Menteri Lingkungan Hidup dan Kehutanan Nomor "
+                  "P.95/MENLHK/SETJEN/KUM.1/11/2018 tentang Perizinan Pengelolaan Limbah Bahan "
+                  "Berbahaya dan Beracun Terintegrasi dengan Izin Lingkungan melalui Pelayanan "
+                  "Perizinan Berusaha Terintegrasi Secara Elektronik"),
+        ("ANDALALIN", "Peraturan Menteri Perhubungan Nomor PM 45 Tahun 2019 tentang Perubahan "
+                      "atas Peraturan Menteri Perhubungan Nomor PM 88 Tahun 2018 tentang Norma, "
+                      "Standar, Prosedur, dan Kriteria Perizinan Berusaha Terintegrasi Secara "
+                      "Elektronik Sektor Perhubungan di Bidang Darat"),
+        ("SLF", "Peraturan Menteri Pekerjaan Umum dan Perumahan Rakyat Nomor 3 Tahun 2020 "
+                "tentang Perubahan atas Peraturan Menteri Pekerjaan Umum dan Perumahan Rakyat "
+                "Nomor 27/PRT/M/2018 tentang Sertifikat Laik Fungsi Bangunan Gedung"),
+        ("SIKPM", "Peraturan Menteri Kesehatan Nomor 55 Tahun 2013 tentang Penyelenggaraan "
+                  "Pekerjaan Perekam Medis"),
+        ("SIPR", "Peraturan Menteri Kesehatan Nomor 81 Tahun 2013 tentang Penyelenggaraan "
+                 "Pekerjaan Radiografer"),
+        ("SIPD", "Peraturan Menteri Kesehatan Nomor 2052/MENKES/PER/X/2011 tentang Izin Praktik "
+                 "dan Pelaksanaan Praktik Kedokteran"),
+        ("SIPTTK", "Peraturan Menteri Kesehatan Nomor 31 Tahun 2016 tentang Perubahan Peraturan "
+                   "Menteri Kesehatan Nomor 889/MENKES/PER/V/2011 tentang Registrasi, Izin "
+                   "Praktik, dan Izin Kerja Tenaga Kefarmasian"),
+        ("IL", "Peraturan Bupati Balangan Nomor 13 Tahun 2017 tentang Upaya Pengelolaan "
+               "Lingkungan Hidup-Upaya Pemantauan Lingkungan Hidup (UKL-UPL) dan Surat "
+               "Pernyataan Kesanggupan Pengelolaan dan Pemantauan Lingkungan Hidup (SPPL)"),
+        ("RPSP", "Peraturan Daerah Kabupaten Balangan Nomor 25 Tahun 2013 tentang "
+                 "Penyelenggaraan Perumahan dan Kawasan Permukiman"),
+        ("SIKTS", "Peraturan Menteri Kesehatan Nomor 32 Tahun 2013 tentang Penyelenggaraan "
+                  "Pekerjaan Sanitarian"),
+        ("IUJK", "Peraturan Menteri Pekerjaan Umum dan Perumahan Rakyat Nomor 8 Tahun 2019 "
+                 "tentang Pedoman Pelayanan Usaha Jasa Konstruksi Nasional"),
+        ("LADU", "Peraturan Bupati Balangan Nomor 103 Tahun 2017 tentang Pedoman Teknis "
+                 "Penanganan Pengaduan Masyarakat pada Dinas Penanaman Modal dan Pelayanan "
+                 "Terpadu Satu Pintu"),
+    ],
+)
+def test_corrected_citations(by_code, code, expected):
+    assert expected in [mengingat_item(lb) for lb in by_code[code]["legal_basis"]]
+
+
+def test_merged_citations_keep_their_articles(by_code):
+    assert len(by_code["SIUP"]["legal_basis"]) == 1
+    assert by_code["SIUP"]["legal_basis"][0].endswith("Pasal 14 Lampiran 1 dan 2")
+    assert len(by_code["IPLC"]["legal_basis"]) == 1
+    assert by_code["IPLC"]["legal_basis"][0].endswith("Pasal 3 dan Pasal 4 ayat (2) dan (3)")
+    assert len(by_code["IUJK"]["legal_basis"]) == 1

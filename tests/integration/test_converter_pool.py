@@ -1,0 +1,136 @@
+"""The LibreOffice pool survives what long-running LibreOffice does: crashes, hangs, growth
+(issue 7, robustness)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.applications import RecordRef, validate_record
+from generator.catalog import load_catalog
+from generator.convert import LibreOfficePool, PoolSettings
+from generator.errors import ConversionError
+from generator.render import DecreeRenderer, RenderInput
+from ptsp.cli import cli
+from ptsp.profile import load_profile
+from ptsp.samples import sample_application, sample_batch
+from tests.ptsp_support import write_profile
+from tests.signer_support import shared_services, shared_test_pki
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def docx() -> bytes:
+    profile, catalog = load_profile(), load_catalog()
+    service = catalog.get("SIPB")
+    app = validate_record(sample_application(service, 1), RecordRef("t", 1), catalog)
+    r = DecreeRenderer(profile.render_context(), emblem=profile.office.emblem)
+    return r.render(service, app, RenderInput("503/0001/SIPB/X/XI/2026", "https://x/v/t",
+                                              date(2026, 11, 27)))
+
+
+def test_killed_libreoffice_is_replaced(tmp_path, docx):
+    with LibreOfficePool(PoolSettings(size=1), workdir=tmp_path) as pool:
+        assert pool.convert(docx).startswith(b"%PDF-")
+        (pid,) = pool.soffice_pids
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        assert pool.convert(docx).startswith(b"%PDF-")
+        assert pool.soffice_pids != [pid]
+        assert pool.stats.crashes >= 1
+
+
+def test_hung_conversion_is_killed_and_retried(tmp_path, docx):
+    with LibreOfficePool(PoolSettings(size=1, timeout=4), workdir=tmp_path) as pool:
+        pool.start()
+        (pid,) = pool.soffice_pids
+        os.kill(pid, signal.SIGSTOP)  # LibreOffice stops answering, as when it hangs
+        t = time.monotonic()
+        pdf = pool.convert(docx)
+        assert pdf.startswith(b"%PDF-")
+        assert 4 <= time.monotonic() - t < 60
+        assert pool.stats.timeouts == 1 and pool.soffice_pids != [pid]
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_instances_are_recycled_after_max_docs(tmp_path, docx):
+    with LibreOfficePool(PoolSettings(size=1, max_docs=2), workdir=tmp_path) as pool:
+        pids = set()
+        for _ in range(5):
+            pool.convert(docx)
+            pids.update(pool.soffice_pids)
+        assert pool.stats.restarts >= 2 and len(pids) >= 3
+
+
+def test_garbage_input_is_an_error_not_a_crash(tmp_path, docx):
+    with LibreOfficePool(PoolSettings(size=1), workdir=tmp_path) as pool:
+        with pytest.raises(ConversionError):
+            pool.convert(b"PK\x03\x04 this is no document", name="broken.docx")
+        assert pool.convert(docx).startswith(b"%PDF-")  # and the pool still works
+
+
+def _soffice_pids_under(folder: Path) -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"soffice" in cmd and str(folder).encode() in cmd:
+            pids.append(int(d.name))
+    return pids
+
+
+def test_batch_completes_when_libreoffice_dies_midway(tmp_path):
+    pki = shared_test_pki()
+    shared_services()
+    profile = write_profile(tmp_path, pki, level="B-T")
+    db = tmp_path / "r.sqlite"
+    src = tmp_path / "a.jsonl"
+    n = 12
+    src.write_text("".join(json.dumps(a) + "\n" for a in sample_batch(load_catalog(), count=n,
+                                                                       seed=9)))
+    killed: list[int] = []
+
+    def killer() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with sqlite3.connect(db, timeout=5) as con:
+                    done = con.execute("select count(*) from registry_records "
+                                       "where status='issued'").fetchone()[0]
+            except sqlite3.Error:
+                done = 0
+            if done >= 3:
+                for pid in _soffice_pids_under(tmp_path / "var" / "lo"):
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    r = CliRunner().invoke(cli, ["--profile", str(profile), "--db", f"sqlite:///{db}", "issue",
+                                 "--input", str(src), "--out", str(tmp_path / "out"), "--json"],
+                           catch_exceptions=False)
+    t.join()
+    assert killed, "no LibreOffice process was killed"
+    report = json.loads(r.stdout)
+    assert report["counts"]["issued"] == n and report["counts"]["failed"] == 0, report
+    with sqlite3.connect(db) as con:
+        rows = con.execute("select application_id, number from registry_records").fetchall()
+    assert len(rows) == n == len({a for a, _ in rows}) == len({b for _, b in rows})
+    assert len(list((tmp_path / "out").glob("*.pdf"))) == n
