@@ -68,7 +68,7 @@ class Ctx:
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         return open_registry(url, numbering=NumberingPolicy(
             pattern=p.numbering.pattern, scope=p.numbering.scope,  # type: ignore[arg-type]
-            pad=p.numbering.pad))
+            pad=p.numbering.pad, timezone=p.office.timezone))
 
     def standard_times(self) -> dict[str, tuple[int, int]]:
         return {s.code: (s.standard_time.working_days, s.standard_time.minutes)

@@ -13,7 +13,6 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.errors import GeneratorError
@@ -93,7 +92,7 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
         return Outcome("failed", rec.application_id, src, rec.number, errors=(
             f"{src}: {rec.number} has status {rec.status.value}; only reserved drafts are signed",))
     try:
-        stage.check(rec.permit, datetime.now(UTC))
+        stage.check(rec.permit, stage.now())
         pdf = draft.path.read_bytes()
         qr = find_qr_box(pdf)
         signed = stage.sign(pdf, qr.page, qr.box, rec.permit)

@@ -132,9 +132,11 @@ class SignStage:
     """
 
     def __init__(self, sign: Callable[[bytes, int, tuple[float, float, float, float], str], bytes],
-                 check: Callable[[str, datetime], None], subject: str, fingerprint: str) -> None:
+                 check: Callable[[str, datetime], None], subject: str, fingerprint: str,
+                 now: Callable[[], datetime] | None = None) -> None:
         self.sign = sign
         self.check = check
+        self.now = now or (lambda: datetime.now(UTC))
         self.subject = subject
         self.fingerprint = fingerprint
 
@@ -235,7 +237,7 @@ class Pipeline:
                  times: StageTimes) -> tuple[bytes, str, str | None]:
         service = self.catalog.get(app.permit)
         t = time.thread_time()
-        issued_on = self.issued_on or datetime.now(UTC).astimezone().date()
+        issued_on = self.issued_on or self.profile.office.today()
         docx = self.renderer.render(service, app, RenderInput(
             number=record.number, verify_url=self.profile.verify_url(record.token),
             issued_on=issued_on, replaces=record.replaces))
@@ -314,7 +316,7 @@ class Pipeline:
                 )), None
             if self.signer is not None:
                 try:
-                    self.signer.check(app.permit, datetime.now(UTC))
+                    self.signer.check(app.permit, self.profile.office.now())
                 except Exception as e:  # DelegationError: refuse before taking a number
                     return Outcome("failed", app.application_id, src,
                                    errors=(f"{src}: {e}",)), None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,17 @@ class Office:
     formation_law: str = ""
     grounds: tuple[str, ...] = ()
     tembusan: tuple[str, ...] = ()
+    timezone: str = "Asia/Makassar"  # WITA: decree dates and number months are local
+
+    def now(self) -> datetime:
+        """The office's local time (aware)."""
+        from zoneinfo import ZoneInfo
+
+        return datetime.now(ZoneInfo(self.timezone))
+
+    def today(self) -> date:
+        """The office's calendar day now (a decree signed at 07:00 WITA is dated that day)."""
+        return self.now().date()
 
     @property
     def contact_line(self) -> str:
@@ -167,7 +178,7 @@ class Profile:
         return items
 
     def current_delegation(self, on: date | None = None) -> DelegationRecord | None:
-        on = on or date.today()
+        on = on or self.office.today()
         for d in self.authority.delegations:
             if d.valid_from <= on and (d.valid_until is None or on <= d.valid_until):
                 return d
@@ -279,6 +290,13 @@ def load_profile(path: Path | None = None) -> Profile:
             raise ProfileError(f"{where}: missing table [{t}]")
     office = _take(raw["office"], Office, f"{where} [office]", base,
                    ("regency", "province", "name", "short_name", "address", "city_of_issue"))
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(office.timezone)
+    except Exception as e:
+        raise ProfileError(f"{where} [office].timezone: unknown time zone "
+                           f"{office.timezone!r}") from e
     signer = _take(raw["signer"], Signer, f"{where} [signer]", base,
                    ("name", "nip", "rank", "title"))
     if signer.acting not in ("", "Plt.", "Plh."):

@@ -131,4 +131,4 @@ def sign_stage(profile: Profile, key: UnlockedKey, signer: BatchSigner) -> SignS
         return signer.sign(pdf, placement=FieldPlacement(page, box))
 
     return SignStage(sign=sign, check=check, subject=key.subject,
-                     fingerprint=key.fingerprint_sha256)
+                     fingerprint=key.fingerprint_sha256, now=profile.office.now)

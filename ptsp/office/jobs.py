@@ -1,0 +1,238 @@
+"""Background jobs of the back office: generating drafts and signing them.
+
+Each job runs on its own thread (generation with its own LibreOffice pool) and writes its
+progress to ``office_jobs``, which the job page polls. Applications are claimed by moving them
+to a transient stage (``generating``, ``signing``) in one transaction, so two clicks never
+process one application twice; whatever a job could not finish goes back to where it was.
+The signing PIN or passphrase lives only in the job's memory until the key is unlocked.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from generator.applications import Application, RecordRef, validate_record
+from generator.catalog import Catalog
+from generator.convert import Converter, LibreOfficePool, PoolSettings
+from signer.errors import KeyUnlockError, SignerError
+from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource
+
+from ..drafts import Draft, sign_drafts
+from ..errors import ProfileError
+from ..pipeline import Pipeline, display_data
+from ..profile import Profile
+from ..registry import Registry, Status
+from ..signing import batch_signer, local_services, sign_stage
+from .store import AppRow, OfficeStore, utcnow
+
+log = logging.getLogger(__name__)
+ConverterFactory = Callable[[], AbstractContextManager[Converter]]
+
+
+def pin_key_source(profile: Profile, secret: str) -> KeySource:
+    """The configured key with the PIN or passphrase the Kepala Dinas typed.
+
+    Unlike :func:`ptsp.signing.key_source`, no environment variable or demo passphrase is
+    consulted: in the office the person signing must enter it.
+    """
+    k = profile.keys
+    if k.source == "pkcs12":
+        if k.pkcs12 is None:
+            raise ProfileError("[keys].pkcs12 is not set in the office profile")
+        return Pkcs12KeySource(k.pkcs12, secret)
+    return Pkcs11KeySource(k.pkcs11_module, k.token_label, k.key_label, secret)
+
+
+def _same_holder(rec: Any, app: Application, catalog: Catalog) -> bool:
+    """Whether the registry's record of a reserved number still describes ``app``."""
+    old = {k: v for k, v in (rec.data or {}).items() if k != "source"}
+    new = {k: v for k, v in display_data(app, catalog).items() if k != "source"}
+    return (rec.permit == app.permit and rec.holder_name == str(app.applicant.get("name", ""))
+            and rec.holder_nik_masked == app.nik_masked and rec.received_on == app.received_on
+            and rec.approved_on == app.approved_on and old == new)
+
+
+class JobRunner:
+    """Starts and tracks the office's background jobs."""
+
+    def __init__(self, *, profile: Profile, catalog: Catalog,
+                 registry_factory: Callable[[], Registry], store: OfficeStore, data_dir: Path,
+                 converter_factory: ConverterFactory | None = None) -> None:
+        self.profile = profile
+        self.catalog = catalog
+        self.registry_factory = registry_factory
+        self.store = store
+        self.data_dir = data_dir
+        self.drafts_dir = data_dir / "draf"
+        self.converter_factory = converter_factory or (lambda: LibreOfficePool(
+            PoolSettings(size=1), workdir=data_dir / "lo"))
+        self.threads: dict[int, threading.Thread] = {}
+        self._sign_lock = threading.Lock()
+
+    def _start(self, job_id: int, target: Callable[..., None], *args: Any) -> int:
+        def run() -> None:
+            try:
+                target(job_id, *args)
+            except Exception as e:  # noqa: BLE001 - a job must end with a state, not silently
+                log.exception("job %s failed", job_id)
+                self.store.update_job(job_id, state="failed",
+                                      message=f"Pekerjaan gagal: {type(e).__name__}: {e}")
+
+        t = threading.Thread(target=run, name=f"kantor-job-{job_id}", daemon=True)
+        self.threads[job_id] = t
+        t.start()
+        return job_id
+
+    def wait(self, job_id: int, timeout: float | None = None) -> None:
+        t = self.threads.get(job_id)
+        if t is not None:
+            t.join(timeout)
+
+    # -- generation -------------------------------------------------------------------------
+    def start_generate(self, app_ids: list[str], actor: str) -> int | None:
+        """Generate drafts of the given applications that wait for it; None if none do."""
+        claimed = self.store.move(app_ids, from_stages=("uploaded",), to="generating")
+        if not claimed:
+            return None
+        job_id = self.store.add_job("generate", actor, len(claimed))
+        return self._start(job_id, self._generate, claimed, actor)
+
+    def _generate(self, job_id: int, app_ids: list[str], actor: str) -> None:
+        rows = [r for r in (self.store.application(a) for a in app_ids) if r is not None]
+        items = [validate_record(r.raw, RecordRef(r.source_file, r.source_row), self.catalog)
+                 for r in rows]
+        by_id = {r.application_id: r for r in rows}
+        registry = self.registry_factory()
+        results: list[dict[str, Any]] = []
+        try:
+            for row, item in zip(rows, items, strict=True):
+                self._void_if_changed(registry, row, item, actor)
+
+            def progress(done: int, total: int | None) -> None:
+                self.store.update_job(job_id, done=done)
+
+            try:
+                with self.converter_factory() as converter:
+                    pipeline = Pipeline(
+                        profile=self.profile, catalog=self.catalog, registry=registry,
+                        converter=converter, signer=None, out_dir=self.drafts_dir, actor=actor,
+                        on_progress=progress)
+                    report = pipeline.run(items, source=f"job {job_id}", total=len(items))
+            except Exception as e:
+                self.store.move(app_ids, from_stages=("generating",), to="uploaded")
+                raise RuntimeError(f"penyusunan draf tidak dapat berjalan: {e}") from e
+            for o in report.outcomes:
+                app_id = o.application_id or ""
+                row = by_id.get(app_id)
+                if o.status == "drafted":
+                    self.store.update_application(
+                        app_id, stage="kasi", number=o.number, draft_path=o.path,
+                        last_error=None, kasi_by=None, kabid_by=None)
+                    results.append({"application_id": app_id, "number": o.number,
+                                    "status": "drafted"})
+                else:
+                    error = "; ".join(o.errors) or o.status
+                    if row is not None:
+                        self.store.update_application(app_id, stage="failed", last_error=error,
+                                                      number=o.number or row.number)
+                    results.append({"application_id": app_id, "number": o.number,
+                                    "status": "failed", "error": error})
+            # anything the pipeline did not report on goes back to the queue
+            self.store.move(app_ids, from_stages=("generating",), to="uploaded")
+            drafted = [r["number"] for r in results if r["status"] == "drafted"]
+            registry.record_event(action="generate", actor=actor, detail={
+                "job": job_id, "drafted": drafted,
+                "failed": [r["application_id"] for r in results if r["status"] != "drafted"]})
+        finally:
+            registry.close()
+        failed = sum(1 for r in results if r["status"] != "drafted")
+        self.store.update_job(
+            job_id, state="done", done=len(rows), results=results,
+            message=f"{len(results) - failed} draf disusun, {failed} gagal.")
+
+    def _void_if_changed(self, registry: Registry, row: AppRow, item: Any, actor: str) -> None:
+        """A corrected application whose holder data changed gets a new number: the reserved
+        one is voided (it stays in the book), so the registry never describes an old draft."""
+        if not isinstance(item, Application):
+            return
+        rec = registry.by_application(row.application_id)
+        if rec is None or rec.status is not Status.RESERVED:
+            return
+        if not _same_holder(rec, item, self.catalog):
+            registry.void(rec.number, actor=actor,
+                          reason="data permohonan dikoreksi setelah draf dikembalikan")
+
+    # -- signing ----------------------------------------------------------------------------
+    def start_sign(self, app_ids: list[str], secret: str, actor: str) -> int | None:
+        """Sign the chosen drafts that wait for the Kepala Dinas; None if none do."""
+        with self._sign_lock:
+            claimed = self.store.move(app_ids, from_stages=("kadis",), to="signing")
+            if not claimed:
+                return None
+            job_id = self.store.add_job("sign", actor, len(claimed))
+        return self._start(job_id, self._sign, claimed, [secret], actor)
+
+    def _sign(self, job_id: int, app_ids: list[str], secret_box: list[str], actor: str) -> None:
+        rows = [r for r in (self.store.application(a) for a in app_ids) if r is not None]
+        results: list[dict[str, Any]] = []
+        registry = self.registry_factory()
+        try:
+            source = pin_key_source(self.profile, secret_box.pop())
+            try:
+                key_cm = source.unlock()
+            except KeyUnlockError:
+                self.store.move(app_ids, from_stages=("signing",), to="kadis")
+                registry.record_event(action="sign_failed", actor=actor, detail={
+                    "job": job_id, "reason": "key_unlock",
+                    "numbers": [r.number for r in rows]})
+                self.store.update_job(job_id, state="failed", message=(
+                    "Kunci tidak dapat dibuka: PIN atau kata sandi salah, atau token tidak "
+                    "terpasang. Tidak ada dokumen yang ditandatangani."))
+                return
+            del source
+            with key_cm as key, local_services(self.profile), \
+                    batch_signer(self.profile, key) as signer:
+                stage = sign_stage(self.profile, key, signer)
+                for i, row in enumerate(rows, start=1):
+                    results.append(self._sign_one(registry, stage, row, actor))
+                    self.store.update_job(job_id, done=i, results=results)
+            issued = [r["number"] for r in results if r["status"] == "issued"]
+            registry.record_event(action="sign", actor=actor, detail={
+                "job": job_id, "issued": issued,
+                "failed": [r["number"] for r in results if r["status"] != "issued"]})
+        finally:
+            self.store.move(app_ids, from_stages=("signing",), to="kadis")
+            registry.close()
+        failed = sum(1 for r in results if r["status"] != "issued")
+        self.store.update_job(job_id, state="done", done=len(rows), results=results,
+                              message=f"{len(results) - failed} keputusan ditandatangani, "
+                                      f"{failed} gagal.")
+
+    def _sign_one(self, registry: Registry, stage: Any, row: AppRow,
+                  actor: str) -> dict[str, Any]:
+        out = {"application_id": row.application_id, "number": row.number}
+        if not row.number or not row.draft_path:
+            self.store.update_application(row.application_id, stage="kadis",
+                                          last_error="draf tidak ditemukan")
+            return out | {"status": "failed", "error": "draf tidak ditemukan"}
+        try:
+            outcome = sign_drafts([Draft(row.number, Path(row.draft_path))], registry=registry,
+                                  stage=stage, out_dir=self.profile.storage.output_dir,
+                                  actor=actor)[0]
+        except (SignerError, OSError) as e:
+            outcome = None
+            error = str(e)
+        if outcome is not None and outcome.status in ("issued", "already_issued"):
+            self.store.update_application(row.application_id, stage="signed",
+                                          signed_path=outcome.path, signed_by=actor,
+                                          signed_at=utcnow(), last_error=None)
+            return out | {"status": "issued"}
+        if outcome is not None:
+            error = "; ".join(outcome.errors) or outcome.status
+        self.store.update_application(row.application_id, stage="kadis", last_error=error)
+        return out | {"status": "failed", "error": error}

@@ -1,0 +1,441 @@
+"""The workflow pages: login, upload, generation, review (Kasi, Kabid), signing (Kepala Dinas),
+status board and hand-over. Each endpoint names the roles allowed through ``office.guard``."""
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from ..pipeline import safe_filename
+from .app import (
+    LOGIN_COOKIE,
+    PREFIX,
+    SESSION_COOKIE,
+    Office,
+    OfficeRefusal,
+    check_form_token,
+)
+from .auth import ADMIN, BACKOFFICE, KABID, KADIS, KASI, STAFF, authenticate, open_session
+from .board import board_rows
+from .intake import MAX_UPLOAD, IntakeError, read_upload
+from .pages import PageError, page_images
+from .store import AppRow, User
+
+ALL = (*STAFF, ADMIN)
+VIEWERS = tuple(STAFF)
+#: Which stage each reviewing role acts on, and where its initial sends the draft.
+REVIEW = {KASI: ("kasi", "kabid"), KABID: ("kabid", "kadis")}
+HOME = {BACKOFFICE: "/unggah", KASI: "/periksa", KABID: "/periksa", KADIS: "/tanda-tangan",
+        ADMIN: "/pengguna"}
+LOGIN_MESSAGES = {
+    "locked": "Akun terkunci sementara karena terlalu banyak percobaan masuk yang gagal. "
+              "Coba lagi nanti atau hubungi administrator.",
+    "locked_now": "Akun terkunci sementara karena terlalu banyak percobaan masuk yang gagal. "
+                  "Coba lagi nanti atau hubungi administrator.",
+}
+WRONG_LOGIN = "Nama pengguna atau kata sandi salah."
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(PREFIX + path, 303)
+
+
+def _safe_next(value: str | None, user: User) -> str:
+    if value and value.startswith(PREFIX + "/") and "//" not in value and "\\" not in value:
+        return value
+    return PREFIX + HOME.get(user.role, "/")
+
+
+def _form_ids(form: Any) -> list[str]:
+    return [v for v in form.getlist("app") if isinstance(v, str)][:1000]
+
+
+def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists every page
+    r = APIRouter()
+    AnyUser = Annotated[User, Depends(office.guard())]
+    Backoffice = Annotated[User, Depends(office.guard(BACKOFFICE))]
+    JobUser = Annotated[User, Depends(office.guard(BACKOFFICE, KADIS))]
+    Reviewer = Annotated[User, Depends(office.guard(KASI, KABID))]
+    Viewer = Annotated[User, Depends(office.guard(*VIEWERS))]
+    Returner = Annotated[User, Depends(office.guard(KASI, KABID, KADIS))]
+    Kadis = Annotated[User, Depends(office.guard(KADIS))]
+    Everyone = Annotated[User, Depends(office.guard(*ALL))]
+    store = lambda: office.store  # noqa: E731 - opened lazily
+
+    def app_or_404(app_id: str) -> AppRow:
+        row = office.store.application(app_id)
+        if row is None:
+            raise OfficeRefusal(404, "Permohonan tidak ditemukan.")
+        return row
+
+    # -- login ------------------------------------------------------------------------------
+    def login_page(request: Request, *, error: str = "", status: int = 200,
+                   username: str = "") -> Response:
+        token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
+        resp = office.render(request, "login.html", {
+            "login_token": token, "error": error, "username": username,
+            "next": request.query_params.get("lanjut", "")}, status)
+        resp.set_cookie(LOGIN_COOKIE, token, max_age=3600, path=PREFIX, httponly=True,
+                        samesite="strict", secure=office.secure(request))
+        return resp
+
+    @r.get("/masuk")
+    async def login_form(request: Request) -> Response:
+        return login_page(request)
+
+    @r.post("/masuk")
+    async def login(request: Request) -> Response:
+        form = await check_form_token(request, request.cookies.get(LOGIN_COOKIE))
+        username = str(form.get("username") or "")[:64]
+        password = str(form.get("password") or "")[:1024]
+        result = await run_in_threadpool(authenticate, store(), username, password)
+        actor = result.user.username if result.user else "anonim"
+        if not result.ok:
+            await run_in_threadpool(office.audit, "login_failed", actor, None,
+                                    username=username[:64], reason=result.reason)
+            message = LOGIN_MESSAGES.get(result.reason, WRONG_LOGIN)
+            return login_page(request, error=message, status=401, username=username)
+        assert result.user is not None
+        token = await run_in_threadpool(open_session, store(), result.user)
+        await run_in_threadpool(office.audit, "login", result.user.username, None,
+                                role=result.user.role)
+        resp = RedirectResponse(_safe_next(str(form.get("next") or ""), result.user), 303)
+        resp.set_cookie(SESSION_COOKIE, token, path=PREFIX, httponly=True, samesite="lax",
+                        secure=office.secure(request))
+        resp.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+        return resp
+
+    @r.post("/keluar")
+    async def logout(request: Request, user: AnyUser) -> Response:
+        await run_in_threadpool(store().delete_session, request.state.kantor_session.id)
+        await run_in_threadpool(office.audit, "logout", user.username)
+        resp = _see_other("/masuk")
+        resp.delete_cookie(SESSION_COOKIE, path=PREFIX)
+        return resp
+
+    @r.get("/")
+    async def home(request: Request, user: AnyUser) -> Response:
+        return _see_other(HOME.get(user.role, "/status"))
+
+    # -- back office: upload, generate ------------------------------------------------------
+    @r.get("/unggah")
+    async def upload_page(request: Request,
+                          user: Backoffice) -> Response:
+        s = store()
+        uploads = await run_in_threadpool(s.list_uploads)
+        pending = await run_in_threadpool(
+            lambda: s.applications(stages=("uploaded", "failed", "returned")))
+        return office.render(request, "upload.html", {"uploads": uploads, "pending": pending})
+
+    @r.post("/unggah")
+    async def upload(request: Request,
+                     user: Backoffice) -> Response:
+        form = await request.form()
+        f = form.get("berkas")
+        if not isinstance(f, UploadFile) or not f.filename:
+            raise OfficeRefusal(400, "Pilih berkas yang akan diunggah.")
+        data = await f.read(MAX_UPLOAD + 1)
+        try:
+            intake = await run_in_threadpool(read_upload, f.filename, data, office.catalog)
+        except IntakeError as e:
+            raise OfficeRefusal(400, str(e)) from None
+        upload_id, errors = await run_in_threadpool(
+            lambda: store().add_upload(filename=intake.filename, sha256=intake.sha256,
+                                       uploaded_by=user.username, total=intake.total,
+                                       records=intake.valid, errors=intake.errors))
+        await run_in_threadpool(office.audit, "upload", user.username, None,
+                                upload=upload_id, filename=intake.filename,
+                                sha256=intake.sha256, total=intake.total,
+                                valid=intake.total - len(errors), rejected=len(errors))
+        return _see_other(f"/unggah/{upload_id}")
+
+    @r.get("/unggah/{upload_id}")
+    async def upload_result(request: Request, upload_id: int,
+                            user: Backoffice) -> Response:
+        up = await run_in_threadpool(store().upload, upload_id)
+        if up is None:
+            raise OfficeRefusal(404, "Unggahan tidak ditemukan.")
+        apps = await run_in_threadpool(lambda: store().applications(upload_id=upload_id))
+        waiting = [a for a in apps if a.stage == "uploaded"]
+        return office.render(request, "upload_result.html", {
+            "up": up, "apps": apps, "waiting": waiting})
+
+    @r.post("/unggah/{upload_id}/buat")
+    async def generate(request: Request, upload_id: int,
+                       user: Backoffice) -> Response:
+        apps = await run_in_threadpool(lambda: store().applications(
+            upload_id=upload_id, stages=("uploaded",)))
+        job = await run_in_threadpool(office.jobs.start_generate,
+                                      [a.application_id for a in apps], user.username)
+        if job is None:
+            raise OfficeRefusal(409, "Tidak ada permohonan yang menunggu penyusunan draf.")
+        return _see_other(f"/pekerjaan/{job}")
+
+    @r.post("/permohonan/{app_id}/buat")
+    async def regenerate(request: Request, app_id: str,
+                         user: Backoffice) -> Response:
+        s = store()
+        await run_in_threadpool(s.move, [app_id], from_stages=("returned", "failed"),
+                                to="uploaded")
+        job = await run_in_threadpool(office.jobs.start_generate, [app_id], user.username)
+        if job is None:
+            raise OfficeRefusal(409, "Permohonan ini tidak menunggu penyusunan draf.")
+        return _see_other(f"/pekerjaan/{job}")
+
+    @r.post("/permohonan/{app_id}/batal")
+    async def void(request: Request, app_id: str,
+                   user: Backoffice) -> Response:
+        form = await request.form()
+        reason = str(form.get("alasan") or "").strip()[:500]
+        if not reason:
+            raise OfficeRefusal(400, "Tuliskan alasan pembatalan.")
+        row = await run_in_threadpool(app_or_404, app_id)
+        moved = await run_in_threadpool(store().move, [app_id],
+                                        from_stages=("returned", "failed", "uploaded"),
+                                        to="voided", note=reason, note_by=user.username)
+        if not moved:
+            raise OfficeRefusal(409, "Hanya draf yang dikembalikan atau gagal yang dapat "
+                                     "dibatalkan.")
+        if row.number:
+            rec = await run_in_threadpool(office.registry.get, row.number)
+            if rec is not None and rec.status.value == "reserved":
+                await run_in_threadpool(lambda: office.registry.void(
+                    row.number, reason=reason, actor=user.username))
+        await run_in_threadpool(office.audit, "void", user.username, None,
+                                application_id=app_id, number=row.number, reason=reason)
+        return _see_other("/unggah")
+
+    # -- jobs -------------------------------------------------------------------------------
+    def job_for(job_id: int, user: User) -> Any:
+        job = office.store.job(job_id)
+        if job is None:
+            raise OfficeRefusal(404, "Pekerjaan tidak ditemukan.")
+        if (job.kind == "sign") != (user.role == KADIS):
+            raise OfficeRefusal(403, "Anda tidak berwenang membuka halaman ini atau melakukan "
+                                     "tindakan ini.")
+        return job
+
+    @r.get("/pekerjaan/{job_id}")
+    async def job_page(request: Request, job_id: int,
+                       user: JobUser) -> Response:
+        job = await run_in_threadpool(job_for, job_id, user)
+        return office.render(request, "job.html", {"job": job})
+
+    @r.get("/pekerjaan/{job_id}/status.json")
+    async def job_status(request: Request, job_id: int,
+                         user: JobUser) -> Response:
+        job = await run_in_threadpool(job_for, job_id, user)
+        return JSONResponse(job.as_dict())
+
+    # -- review: Kasi, Kabid ----------------------------------------------------------------
+    @r.get("/periksa")
+    async def review_queue(request: Request,
+                           user: Reviewer) -> Response:
+        stage = REVIEW[user.role][0]
+        apps = await run_in_threadpool(lambda: store().applications(stages=(stage,)))
+        return office.render(request, "review.html", {"apps": apps})
+
+    def initial(user: User, ids: list[str]) -> list[str]:
+        here, there = REVIEW[user.role]
+        by = {"kasi_by" if user.role == KASI else "kabid_by": user.username}
+        moved = office.store.move(ids, from_stages=(here,), to=there, **by)
+        for app_id in moved:
+            row = office.store.application(app_id)
+            office.audit("initial", user.username, row.number if row else None,
+                         role=user.role, application_id=app_id)
+        return moved
+
+    @r.post("/periksa/paraf")
+    async def initial_many(request: Request,
+                           user: Reviewer) -> Response:
+        form = await request.form()
+        ids = _form_ids(form)
+        if form.get("semua"):
+            stage = REVIEW[user.role][0]
+            ids = [a.application_id for a in await run_in_threadpool(
+                lambda: store().applications(stages=(stage,)))]
+        if not ids:
+            raise OfficeRefusal(400, "Pilih draf yang akan diparaf.")
+        await run_in_threadpool(initial, user, ids)
+        return _see_other("/periksa")
+
+    @r.get("/draf/{app_id}")
+    async def draft_page(request: Request, app_id: str,
+                         user: Viewer) -> Response:
+        row = await run_in_threadpool(app_or_404, app_id)
+        path = row.signed_path if row.stage in ("signed", "handed_over") else row.draft_path
+        pages: list[Path] = []
+        error = ""
+        if path and Path(path).exists():
+            try:
+                pages = await run_in_threadpool(page_images, Path(path),
+                                                office.data_dir / "halaman")
+            except PageError as e:
+                error = str(e)
+        else:
+            error = "Berkas draf tidak tersedia."
+        return office.render(request, "draft.html", {
+            "a": row, "pages": len(pages), "error": error,
+            "can_review": REVIEW.get(user.role, ("",))[0] == row.stage,
+            "can_return": row.stage in ("kasi", "kabid", "kadis") and (
+                REVIEW.get(user.role, ("",))[0] == row.stage or
+                (user.role == KADIS and row.stage == "kadis"))})
+
+    def current_file(row: AppRow) -> Path:
+        path = row.signed_path if row.stage in ("signed", "handed_over") else row.draft_path
+        if not path or not Path(path).exists():
+            raise OfficeRefusal(404, "Berkas tidak tersedia.")
+        return Path(path)
+
+    @r.get("/draf/{app_id}/halaman/{n}.png")
+    async def draft_page_image(request: Request, app_id: str, n: int,
+                               user: Viewer) -> Response:
+        row = await run_in_threadpool(app_or_404, app_id)
+        try:
+            pages = await run_in_threadpool(page_images, current_file(row),
+                                            office.data_dir / "halaman")
+        except PageError as e:
+            raise OfficeRefusal(500, "Halaman tidak dapat ditampilkan.") from e
+        if not 1 <= n <= len(pages):
+            raise OfficeRefusal(404, "Halaman tidak ditemukan.")
+        return FileResponse(pages[n - 1], media_type="image/png")
+
+    @r.get("/draf/{app_id}/berkas.pdf")
+    async def draft_pdf(request: Request, app_id: str,
+                        user: Viewer) -> Response:
+        row = await run_in_threadpool(app_or_404, app_id)
+        return FileResponse(current_file(row), media_type="application/pdf",
+                            content_disposition_type="inline",
+                            filename=safe_filename(row.number or app_id))
+
+    @r.post("/draf/{app_id}/paraf")
+    async def initial_one(request: Request, app_id: str,
+                          user: Reviewer) -> Response:
+        if not await run_in_threadpool(initial, user, [app_id]):
+            raise OfficeRefusal(409, "Draf ini tidak sedang menunggu paraf Anda.")
+        return _see_other("/periksa")
+
+    @r.post("/draf/{app_id}/kembalikan")
+    async def send_back(request: Request, app_id: str,
+                        user: Returner) -> Response:
+        form = await request.form()
+        note = str(form.get("catatan") or "").strip()[:2000]
+        if not note:
+            raise OfficeRefusal(400, "Tuliskan catatan perbaikan untuk back office.")
+        here = REVIEW[user.role][0] if user.role in REVIEW else "kadis"
+        moved = await run_in_threadpool(store().move, [app_id], from_stages=(here,),
+                                        to="returned", note=note, note_by=user.username)
+        if not moved:
+            raise OfficeRefusal(409, "Draf ini tidak sedang menunggu tindakan Anda.")
+        row = await run_in_threadpool(app_or_404, app_id)
+        await run_in_threadpool(office.audit, "return", user.username, row.number,
+                                role=user.role, application_id=app_id, note=note)
+        return _see_other("/tanda-tangan" if user.role == KADIS else "/periksa")
+
+    # -- signing: Kepala Dinas --------------------------------------------------------------
+    @r.get("/tanda-tangan")
+    async def sign_queue(request: Request,
+                         user: Kadis) -> Response:
+        apps = await run_in_threadpool(lambda: store().applications(stages=("kadis",)))
+        running = await run_in_threadpool(store().running_jobs, "sign")
+        key_kind = "PIN token" if office.profile.keys.source == "pkcs11" else \
+            "kata sandi kunci (PKCS#12)"
+        return office.render(request, "sign.html", {"apps": apps, "running": running,
+                                                    "key_kind": key_kind})
+
+    @r.post("/tanda-tangan")
+    async def sign(request: Request, user: Kadis) -> Response:
+        form = await request.form()
+        secret = form.get("pin")
+        if not isinstance(secret, str) or not secret:
+            raise OfficeRefusal(400, "Masukkan PIN atau kata sandi kunci penandatanganan.")
+        ids = _form_ids(form)
+        if form.get("semua"):
+            ids = [a.application_id for a in await run_in_threadpool(
+                lambda: store().applications(stages=("kadis",)))]
+        if not ids:
+            raise OfficeRefusal(400, "Pilih keputusan yang akan ditandatangani.")
+        job = await run_in_threadpool(office.jobs.start_sign, ids, secret, user.username)
+        del secret
+        if job is None:
+            raise OfficeRefusal(409, "Keputusan yang dipilih tidak menunggu tanda tangan.")
+        return _see_other(f"/pekerjaan/{job}")
+
+    # -- status board -----------------------------------------------------------------------
+    @r.get("/status")
+    async def board(request: Request, user: Everyone) -> Response:
+        q = request.query_params
+        permit = q.get("izin") or None
+
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(q.get(name, "")) if q.get(name) else None
+            except ValueError:
+                return None
+
+        start, end = day("dari"), day("sampai")
+        apps = await run_in_threadpool(lambda: store().applications(
+            permit=permit, received_from=start, received_to=end))
+        tz = getattr(getattr(office.registry, "numbering", None), "timezone", "Asia/Makassar")
+        rows = board_rows(apps, office.catalog, timezone=tz)
+        if q.get("terlambat"):
+            rows = [x for x in rows if x.overdue]
+        permits = sorted({(s.code, s.name) for s in office.catalog.with_templates})
+        return office.render(request, "board.html", {
+            "rows": rows, "permits": permits, "permit": permit or "",
+            "start": start.isoformat() if start else "", "end": end.isoformat() if end else "",
+            "late_only": bool(q.get("terlambat")),
+            "overdue": sum(1 for x in rows if x.overdue)})
+
+    # -- hand-over --------------------------------------------------------------------------
+    @r.get("/serah")
+    async def handover_list(request: Request,
+                            user: Backoffice) -> Response:
+        apps = await run_in_threadpool(lambda: store().applications(
+            stages=("signed", "handed_over")))
+        return office.render(request, "handover_list.html", {"apps": apps})
+
+    def signed_row(app_id: str) -> tuple[AppRow, Any]:
+        row = app_or_404(app_id)
+        if row.stage not in ("signed", "handed_over") or not row.number:
+            raise OfficeRefusal(409, "Keputusan ini belum ditandatangani.")
+        rec = office.registry.get(row.number)
+        if rec is None:
+            raise OfficeRefusal(404, "Keputusan tidak ada di register.")
+        return row, rec
+
+    @r.get("/serah/{app_id}")
+    async def handover_page(request: Request, app_id: str,
+                            user: Backoffice) -> Response:
+        row, rec = await run_in_threadpool(signed_row, app_id)
+        return office.render(request, "handover.html", {
+            "a": row, "rec": rec, "link": office.profile.verify_url(rec.token)})
+
+    @r.get("/serah/{app_id}/unduh")
+    async def handover_download(request: Request, app_id: str,
+                                user: Backoffice) -> Response:
+        row, rec = await run_in_threadpool(signed_row, app_id)
+        path = Path(rec.path or "")
+        if not path.is_file():
+            raise OfficeRefusal(404, "Berkas keputusan tidak ditemukan.")
+        await run_in_threadpool(office.audit, "download", user.username, rec.number,
+                                application_id=app_id)
+        return FileResponse(path, media_type="application/pdf",
+                            filename=safe_filename(rec.number))
+
+    @r.post("/serah/{app_id}")
+    async def handover_done(request: Request, app_id: str,
+                            user: Backoffice) -> Response:
+        row, rec = await run_in_threadpool(signed_row, app_id)
+        moved = await run_in_threadpool(store().move, [app_id], from_stages=("signed",),
+                                        to="handed_over")
+        if moved:
+            await run_in_threadpool(office.audit, "handover", user.username, rec.number,
+                                    application_id=app_id)
+        return _see_other("/serah")
+    return r

@@ -1,0 +1,478 @@
+"""The back office's own tables (``office_*``), in the registry's database.
+
+Accounts, sessions, uploads, the workflow state of each application (which SOP step it is at)
+and background jobs. The registry keeps numbers, decree states and the audit trail; these
+tables keep what only the web workflow needs. Writes go through the registry's transaction
+helpers (``ptsp.registry.engine.write``: file lock + ``BEGIN IMMEDIATE`` on SQLite, so they
+queue with the registry's writes). Never call the registry inside one of these transactions:
+on SQLite both take the same lock file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..registry import engine as db
+from ..registry.schema import UTCDateTime
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "office_users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("full_name", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("failed_count", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_login_at", UTCDateTime),
+)
+
+sessions = sa.Table(
+    "office_sessions", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the cookie value
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("office_users.id"), nullable=False,
+              index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)
+
+uploads = sa.Table(
+    "office_uploads", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("uploaded_by", sa.String(64), nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("valid", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("errors", sa.JSON, nullable=False),  # [{row, application_id, fields: [...]}]
+)
+
+applications = sa.Table(
+    "office_applications", metadata,
+    sa.Column("application_id", sa.String(120), primary_key=True),
+    sa.Column("permit", sa.String(60), nullable=False, index=True),
+    sa.Column("holder_name", sa.Text, nullable=False),
+    sa.Column("received_on", sa.Date),
+    sa.Column("approved_on", sa.Date),
+    sa.Column("raw", sa.JSON, nullable=False),  # the validated record, never served
+    sa.Column("source_file", sa.Text, nullable=False),
+    sa.Column("source_row", sa.Integer, nullable=False),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("office_uploads.id"), nullable=False,
+              index=True),
+    sa.Column("stage", sa.String(16), nullable=False, index=True),
+    sa.Column("stage_since", UTCDateTime, nullable=False),
+    sa.Column("number", sa.String(120)),
+    sa.Column("draft_path", sa.Text),
+    sa.Column("signed_path", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("note_by", sa.String(64)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("kasi_by", sa.String(64)),
+    sa.Column("kabid_by", sa.String(64)),
+    sa.Column("signed_by", sa.String(64)),
+    sa.Column("signed_at", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+jobs = sa.Table(
+    "office_jobs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # generate | sign
+    sa.Column("state", sa.String(16), nullable=False),  # running | done | failed
+    sa.Column("done", sa.Integer, nullable=False, default=0),
+    sa.Column("total", sa.Integer, nullable=False, default=0),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("message", sa.Text),
+    sa.Column("results", sa.JSON, nullable=False),  # [{application_id, number, status, error}]
+)
+
+#: Workflow stages in SOP order; ``returned``, ``failed`` and ``voided`` are side tracks.
+STAGES = ("uploaded", "generating", "failed", "returned", "kasi", "kabid", "kadis", "signing",
+          "signed", "handed_over", "voided")
+#: Stages in which a new upload of the same application replaces the stored record.
+REPLACEABLE = frozenset({"uploaded", "failed", "returned", "voided"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    full_name: str
+    role: str
+    active: bool
+    failed_count: int
+    locked_until: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+    password_hash: str = ""
+
+    def locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    user: User
+    csrf: str
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AppRow:
+    """One application as the workflow sees it."""
+
+    application_id: str
+    permit: str
+    holder_name: str
+    received_on: date | None
+    approved_on: date | None
+    raw: dict[str, Any]
+    source_file: str
+    source_row: int
+    upload_id: int
+    stage: str
+    stage_since: datetime
+    number: str | None
+    draft_path: str | None
+    signed_path: str | None
+    note: str | None
+    note_by: str | None
+    last_error: str | None
+    kasi_by: str | None
+    kabid_by: str | None
+    signed_by: str | None
+    signed_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: int
+    filename: str
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    total: int
+    valid: int
+    rejected: int
+    errors: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    state: str
+    done: int
+    total: int
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+    message: str | None
+    results: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "state": self.state, "done": self.done,
+                "total": self.total, "message": self.message, "results": self.results,
+                "finished": self.state != "running"}
+
+
+def _user(row: Any) -> User:
+    m = row._mapping
+    return User(id=m["id"], username=m["username"], full_name=m["full_name"], role=m["role"],
+                active=bool(m["active"]), failed_count=m["failed_count"],
+                locked_until=m["locked_until"], created_at=m["created_at"],
+                last_login_at=m["last_login_at"], password_hash=m["password_hash"])
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _app(row: Any) -> AppRow:
+    m = dict(row._mapping)
+    m["raw"] = _json(m["raw"])
+    return AppRow(**m)
+
+
+def _upload(row: Any) -> Upload:
+    m = dict(row._mapping)
+    m["errors"] = _json(m["errors"])
+    return Upload(**m)
+
+
+def _job(row: Any) -> Job:
+    m = dict(row._mapping)
+    m["results"] = _json(m["results"])
+    return Job(**m)
+
+
+class UserExists(Exception):
+    pass
+
+
+class OfficeStore:
+    """The ``office_*`` tables on ``engine`` (created on first use)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        with db.guard("creating the office tables"):
+            metadata.create_all(engine, checkfirst=True)
+
+    # -- users ------------------------------------------------------------------------------
+    def add_user(self, username: str, full_name: str, role: str, password_hash: str) -> User:
+        with db.write(self.engine, f"adding user {username}") as conn:
+            if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
+                raise UserExists(username)
+            conn.execute(users.insert().values(
+                username=username, full_name=full_name, role=role, password_hash=password_hash,
+                active=True, failed_count=0, created_at=utcnow()))
+        user = self.user(username)
+        assert user is not None
+        return user
+
+    def user(self, username: str) -> User | None:
+        with db.read(self.engine, "reading a user") as conn:
+            row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+        return _user(row) if row else None
+
+    def list_users(self) -> list[User]:
+        with db.read(self.engine, "listing users") as conn:
+            return [_user(r) for r in conn.execute(sa.select(users).order_by(users.c.username))]
+
+    def update_user(self, username: str, **values: Any) -> User | None:
+        with db.write(self.engine, f"updating user {username}") as conn:
+            conn.execute(sa.update(users).where(users.c.username == username).values(**values))
+            if values.get("active") is False:
+                ids = sa.select(users.c.id).where(users.c.username == username)
+                conn.execute(sa.delete(sessions).where(sessions.c.user_id.in_(ids)))
+        return self.user(username)
+
+    def record_failure(self, user_id: int, *, now: datetime, limit: int,
+                       lock_for: timedelta) -> tuple[int, datetime | None]:
+        """Count a failed login; lock the account at ``limit`` failures in a row."""
+        with db.write(self.engine, "counting a failed login") as conn:
+            count = conn.execute(sa.update(users).where(users.c.id == user_id)
+                                 .values(failed_count=users.c.failed_count + 1)
+                                 .returning(users.c.failed_count)).scalar_one()
+            until = None
+            if count >= limit:
+                until = now + lock_for
+                conn.execute(sa.update(users).where(users.c.id == user_id)
+                             .values(locked_until=until, failed_count=0))
+        return int(count), until
+
+    # -- sessions ---------------------------------------------------------------------------
+    def create_session(self, sid: str, user_id: int, csrf: str, *, now: datetime,
+                       lifetime: timedelta) -> None:
+        with db.write(self.engine, "opening a session") as conn:
+            conn.execute(sa.delete(sessions).where(sessions.c.expires_at < now))
+            conn.execute(sa.update(users).where(users.c.id == user_id).values(
+                failed_count=0, locked_until=None, last_login_at=now))
+            conn.execute(sessions.insert().values(id=sid, user_id=user_id, csrf=csrf,
+                                                  created_at=now, last_seen_at=now,
+                                                  expires_at=now + lifetime))
+
+    def session(self, sid: str) -> Session | None:
+        with db.read(self.engine, "reading a session") as conn:
+            row = conn.execute(sa.select(sessions).where(sessions.c.id == sid)).first()
+            urow = conn.execute(sa.select(users).where(
+                users.c.id == row.user_id)).first() if row else None
+        if row is None or urow is None:
+            return None
+        return Session(id=row.id, user=_user(urow), csrf=row.csrf,
+                       last_seen_at=row.last_seen_at, expires_at=row.expires_at)
+
+    def touch_session(self, sid: str, now: datetime) -> None:
+        with db.write(self.engine, "refreshing a session") as conn:
+            conn.execute(sa.update(sessions).where(sessions.c.id == sid)
+                         .values(last_seen_at=now))
+
+    def delete_session(self, sid: str) -> None:
+        with db.write(self.engine, "closing a session") as conn:
+            conn.execute(sa.delete(sessions).where(sessions.c.id == sid))
+
+    # -- uploads and applications -----------------------------------------------------------
+    def add_upload(self, *, filename: str, sha256: str, uploaded_by: str, total: int,
+                   records: list[tuple[int, dict[str, Any], dict[str, Any]]],
+                   errors: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+        """Store an upload and its valid records. ``records`` are ``(row, raw, summary)``;
+        a record whose application is already past the back office is refused (returned as
+        an extra error row). Returns the upload id and the errors."""
+        now = utcnow()
+        errors = list(errors)
+        with db.write(self.engine, "storing an upload") as conn:
+            upload_id = conn.execute(uploads.insert().values(
+                filename=filename, sha256=sha256, uploaded_by=uploaded_by, uploaded_at=now,
+                total=total, valid=0, rejected=0, errors=[]).returning(uploads.c.id)).scalar_one()
+            valid = 0
+            for row, raw, summary in records:
+                app_id = summary["application_id"]
+                old = conn.execute(sa.select(applications.c.stage).where(
+                    applications.c.application_id == app_id)).first()
+                values = dict(permit=summary["permit"], holder_name=summary["holder_name"],
+                              received_on=summary["received_on"],
+                              approved_on=summary["approved_on"], raw=raw,
+                              source_file=filename, source_row=row, upload_id=upload_id,
+                              stage="uploaded", stage_since=now, last_error=None)
+                if old is None:
+                    conn.execute(applications.insert().values(
+                        application_id=app_id, created_at=now, **values))
+                elif old.stage in REPLACEABLE:
+                    if old.stage == "voided":
+                        values |= {"number": None, "draft_path": None}
+                    conn.execute(sa.update(applications).where(
+                        applications.c.application_id == app_id).values(**values))
+                else:
+                    errors.append({"row": row, "application_id": app_id, "fields": [{
+                        "field": "application_id",
+                        "message": f"permohonan ini sudah dalam proses ({STAGE_LABELS[old.stage]})"
+                                   "; tidak diganti"}]})
+                    continue
+                valid += 1
+            errors.sort(key=lambda e: e["row"])
+            conn.execute(sa.update(uploads).where(uploads.c.id == upload_id).values(
+                valid=valid, rejected=len(errors), errors=errors))
+        return upload_id, errors
+
+    def upload(self, upload_id: int) -> Upload | None:
+        with db.read(self.engine, "reading an upload") as conn:
+            row = conn.execute(sa.select(uploads).where(uploads.c.id == upload_id)).first()
+        return _upload(row) if row else None
+
+    def list_uploads(self, limit: int = 20) -> list[Upload]:
+        with db.read(self.engine, "listing uploads") as conn:
+            return [_upload(r) for r in conn.execute(
+                sa.select(uploads).order_by(uploads.c.id.desc()).limit(limit))]
+
+    def application(self, app_id: str) -> AppRow | None:
+        with db.read(self.engine, "reading an application") as conn:
+            row = conn.execute(sa.select(applications).where(
+                applications.c.application_id == app_id)).first()
+        return _app(row) if row else None
+
+    def applications(self, *, stages: Iterable[str] | None = None, upload_id: int | None = None,
+                     permit: str | None = None, received_from: date | None = None,
+                     received_to: date | None = None) -> list[AppRow]:
+        q = sa.select(applications)
+        if stages is not None:
+            q = q.where(applications.c.stage.in_(list(stages)))
+        if upload_id is not None:
+            q = q.where(applications.c.upload_id == upload_id)
+        if permit:
+            q = q.where(applications.c.permit == permit)
+        if received_from:
+            q = q.where(applications.c.received_on >= received_from)
+        if received_to:
+            q = q.where(applications.c.received_on <= received_to)
+        q = q.order_by(applications.c.number.is_(None), applications.c.number,
+                       applications.c.application_id)
+        with db.read(self.engine, "listing applications") as conn:
+            return [_app(r) for r in conn.execute(q)]
+
+    def move(self, app_ids: Iterable[str], *, from_stages: Iterable[str], to: str,
+             **values: Any) -> list[str]:
+        """Move the applications that are in one of ``from_stages`` to stage ``to``
+        (atomically, so two clicks cannot both act); returns the ids that moved."""
+        ids = list(app_ids)
+        if not ids:
+            return []
+        now = utcnow()
+        with db.write(self.engine, f"moving applications to {to}") as conn:
+            moved = [r.application_id for r in conn.execute(
+                sa.select(applications.c.application_id).where(
+                    applications.c.application_id.in_(ids),
+                    applications.c.stage.in_(list(from_stages))))]
+            if moved:
+                conn.execute(sa.update(applications).where(
+                    applications.c.application_id.in_(moved)).values(
+                    stage=to, stage_since=now, **values))
+        return moved
+
+    def update_application(self, app_id: str, **values: Any) -> None:
+        if "stage" in values:
+            values.setdefault("stage_since", utcnow())
+        with db.write(self.engine, f"updating application {app_id}") as conn:
+            conn.execute(sa.update(applications).where(
+                applications.c.application_id == app_id).values(**values))
+
+    # -- jobs -------------------------------------------------------------------------------
+    def add_job(self, kind: str, created_by: str, total: int) -> int:
+        with db.write(self.engine, "starting a job") as conn:
+            return int(conn.execute(jobs.insert().values(
+                kind=kind, state="running", done=0, total=total, created_by=created_by,
+                created_at=utcnow(), results=[]).returning(jobs.c.id)).scalar_one())
+
+    def update_job(self, job_id: int, **values: Any) -> None:
+        if values.get("state") in ("done", "failed"):
+            values.setdefault("finished_at", utcnow())
+        with db.write(self.engine, "updating a job") as conn:
+            conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(**values))
+
+    def job(self, job_id: int) -> Job | None:
+        with db.read(self.engine, "reading a job") as conn:
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
+        return _job(row) if row else None
+
+    def running_jobs(self, kind: str | None = None) -> list[Job]:
+        q = sa.select(jobs).where(jobs.c.state == "running")
+        if kind:
+            q = q.where(jobs.c.kind == kind)
+        with db.read(self.engine, "listing jobs") as conn:
+            return [_job(r) for r in conn.execute(q)]
+
+    def recover_interrupted(self) -> None:
+        """After a restart: jobs that were running are failed, and their applications go back
+        to the step they were taken from."""
+        now = utcnow()
+        with db.write(self.engine, "recovering interrupted jobs") as conn:
+            conn.execute(sa.update(jobs).where(jobs.c.state == "running").values(
+                state="failed", finished_at=now, message="Terhenti karena layanan dimulai ulang."))
+            conn.execute(sa.update(applications).where(applications.c.stage == "generating")
+                         .values(stage="uploaded", stage_since=now))
+            conn.execute(sa.update(applications).where(applications.c.stage == "signing")
+                         .values(stage="kadis", stage_since=now))
+
+
+STAGE_LABELS = {
+    "uploaded": "Menunggu penyusunan draf",
+    "generating": "Penyusunan draf",
+    "failed": "Draf gagal disusun",
+    "returned": "Dikembalikan untuk perbaikan",
+    "kasi": "Pemeriksaan dan paraf Kepala Seksi",
+    "kabid": "Paraf Kepala Bidang",
+    "kadis": "Penandatanganan Kepala Dinas",
+    "signing": "Sedang ditandatangani",
+    "signed": "Penomoran dan penyerahan",
+    "handed_over": "Telah diserahkan",
+    "voided": "Dibatalkan",
+}
+#: Who acts at each stage (the SOP's "pelaksana").
+STAGE_ACTOR = {
+    "uploaded": "Back office", "generating": "Back office", "failed": "Back office",
+    "returned": "Back office", "kasi": "Kasi", "kabid": "Kabid", "kadis": "Kepala Dinas",
+    "signing": "Kepala Dinas", "signed": "Back office", "handed_over": "-", "voided": "-",
+}
