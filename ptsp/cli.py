@@ -25,6 +25,7 @@ from signer.errors import SignerError
 from . import __version__
 from .commands.registry import add_registry_commands
 from .commands.serve import serve_command
+from .commands.users import users_group
 from .errors import PtspError
 from .profile import Profile, load_profile
 from .registry import NumberingPolicy, Registry, RegistryError, open_registry
@@ -535,6 +536,7 @@ def catalog_show(ctx: click.Context, code: str, as_json: bool) -> None:
 
 add_registry_commands(cli)
 cli.add_command(serve_command, "serve")
+cli.add_command(users_group, "users")
 
 
 def main() -> None:

@@ -15,13 +15,20 @@ import click
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the verification portal (upload form, QR landing pages, JSON API)."""
+    """Serve the verification portal (upload form, QR landing pages, JSON API) and the
+    office's pages under /kantor (upload, review, signing, status board)."""
     import uvicorn
 
     from ptsp.web import create_app
 
-    profile = ctx.obj["ctx"].profile
+    from ptsp.office import mount_office
+
+    c = ctx.obj["ctx"]
+    profile = c.profile
     app = create_app(profile, ctx.obj["registry_factory"])
+    # The office's own pages (back office, review, signing) under /kantor, same server.
+    mount_office(app, profile=profile, registry_factory=ctx.obj["registry_factory"],
+                 catalog=c.catalog, data_dir=profile.storage.data_dir / "kantor")
     click.echo(f"portal on http://{host}:{port} (QR links: {profile.verification.base_url})",
                err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,

@@ -109,8 +109,13 @@ def authenticate(store: OfficeStore, username: str, password: str, *,
     if not good:
         _, until = store.record_failure(user.id, now=now, limit=max_failures, lock_for=lock_for)
         return LoginResult(user, "locked_now" if until else "bad_password")
+    changes: dict[str, object] = {}
+    if user.failed_count or user.locked_until:
+        changes |= {"failed_count": 0, "locked_until": None}  # failures count in a row
     if _hasher.check_needs_rehash(user.password_hash):
-        store.update_user(user.username, password_hash=hash_password(password))
+        changes["password_hash"] = hash_password(password)
+    if changes:
+        store.update_user(user.username, **changes)
     return LoginResult(user, "ok")
 
 

@@ -12,7 +12,7 @@ from generator.catalog import Catalog
 from ..registry.report import WORKDAY_MINUTES, working_days_between
 from .store import STAGE_ACTOR, STAGE_LABELS, AppRow
 
-FINISHED = frozenset({"signed", "handed_over"})
+FINISHED = frozenset({"signed", "handed_over", "revoked"})
 
 
 @dataclass(frozen=True)

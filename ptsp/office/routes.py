@@ -27,6 +27,7 @@ from .pages import PageError, page_images
 from .store import AppRow, User
 
 ALL = (*STAFF, ADMIN)
+SIGNED = ("signed", "handed_over", "revoked")
 VIEWERS = tuple(STAFF)
 #: Which stage each reviewing role acts on, and where its initial sends the draft.
 REVIEW = {KASI: ("kasi", "kabid"), KABID: ("kabid", "kadis")}
@@ -38,6 +39,8 @@ LOGIN_MESSAGES = {
     "locked_now": "Akun terkunci sementara karena terlalu banyak percobaan masuk yang gagal. "
                   "Coba lagi nanti atau hubungi administrator.",
 }
+REVOKE_KINDS = {"withdrawn": "Ditarik kembali", "cancelled": "Dibatalkan",
+                "revoked": "Dicabut"}
 WRONG_LOGIN = "Nama pengguna atau kata sandi salah."
 
 
@@ -161,6 +164,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         if up is None:
             raise OfficeRefusal(404, "Unggahan tidak ditemukan.")
         apps = await run_in_threadpool(lambda: store().applications(upload_id=upload_id))
+        apps.sort(key=lambda a: a.source_row)
         waiting = [a for a in apps if a.stage == "uploaded"]
         return office.render(request, "upload_result.html", {
             "up": up, "apps": apps, "waiting": waiting})
@@ -206,8 +210,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             if rec is not None and rec.status.value == "reserved":
                 await run_in_threadpool(lambda: office.registry.void(
                     row.number, reason=reason, actor=user.username))
-        await run_in_threadpool(office.audit, "void", user.username, None,
-                                application_id=app_id, number=row.number, reason=reason)
+        await run_in_threadpool(office.audit, "void", user.username, row.number,
+                                application_id=app_id, reason=reason)
         return _see_other("/unggah")
 
     # -- jobs -------------------------------------------------------------------------------
@@ -268,7 +272,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
     async def draft_page(request: Request, app_id: str,
                          user: Viewer) -> Response:
         row = await run_in_threadpool(app_or_404, app_id)
-        path = row.signed_path if row.stage in ("signed", "handed_over") else row.draft_path
+        path = row.signed_path if row.stage in SIGNED else row.draft_path
         pages: list[Path] = []
         error = ""
         if path and Path(path).exists():
@@ -282,12 +286,14 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         return office.render(request, "draft.html", {
             "a": row, "pages": len(pages), "error": error,
             "can_review": REVIEW.get(user.role, ("",))[0] == row.stage,
+            "can_revoke": user.role == KADIS and row.stage in ("signed", "handed_over"),
+            "revoke_kinds": REVOKE_KINDS,
             "can_return": row.stage in ("kasi", "kabid", "kadis") and (
                 REVIEW.get(user.role, ("",))[0] == row.stage or
                 (user.role == KADIS and row.stage == "kadis"))})
 
     def current_file(row: AppRow) -> Path:
-        path = row.signed_path if row.stage in ("signed", "handed_over") else row.draft_path
+        path = row.signed_path if row.stage in SIGNED else row.draft_path
         if not path or not Path(path).exists():
             raise OfficeRefusal(404, "Berkas tidak tersedia.")
         return Path(path)
@@ -366,6 +372,30 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             raise OfficeRefusal(409, "Keputusan yang dipilih tidak menunggu tanda tangan.")
         return _see_other(f"/pekerjaan/{job}")
 
+    @r.post("/keputusan/{app_id}/cabut")
+    async def revoke(request: Request, app_id: str, user: Kadis) -> Response:
+        """Withdraw, cancel or revoke an issued decree (Pasal 10), citing the decree that
+        orders it; the registry records the change with the Kepala Dinas as actor."""
+        from ..registry import RegistryError, Status
+
+        form = await request.form()
+        kind = str(form.get("jenis") or "")
+        reason = str(form.get("alasan") or "").strip()[:1000]
+        decree = str(form.get("dasar") or "").strip()[:300]
+        if kind not in REVOKE_KINDS or not reason or not decree:
+            raise OfficeRefusal(400, "Pilih jenis tindakan dan isi alasan serta nomor keputusan "
+                                     "yang menjadi dasarnya.")
+        row, rec = await run_in_threadpool(signed_row, app_id)
+        try:
+            await run_in_threadpool(lambda: office.registry.revoke(
+                rec.number, kind=Status(kind), reason=reason, decree=decree,
+                actor=user.username))
+        except RegistryError as e:
+            raise OfficeRefusal(409, f"Tidak dapat diubah: {e}") from e
+        await run_in_threadpool(store().move, [app_id], from_stages=("signed", "handed_over"),
+                                to="revoked", note=reason, note_by=user.username)
+        return _see_other(f"/draf/{app_id}")
+
     # -- status board -----------------------------------------------------------------------
     @r.get("/status")
     async def board(request: Request, user: Everyone) -> Response:
@@ -402,7 +432,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
 
     def signed_row(app_id: str) -> tuple[AppRow, Any]:
         row = app_or_404(app_id)
-        if row.stage not in ("signed", "handed_over") or not row.number:
+        if row.stage not in ("signed", "handed_over", "revoked") or not row.number:
             raise OfficeRefusal(409, "Keputusan ini belum ditandatangani.")
         rec = office.registry.get(row.number)
         if rec is None:

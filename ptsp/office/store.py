@@ -105,7 +105,7 @@ jobs = sa.Table(
 
 #: Workflow stages in SOP order; ``returned``, ``failed`` and ``voided`` are side tracks.
 STAGES = ("uploaded", "generating", "failed", "returned", "kasi", "kabid", "kadis", "signing",
-          "signed", "handed_over", "voided")
+          "signed", "handed_over", "revoked", "voided")
 #: Stages in which a new upload of the same application replaces the stored record.
 REPLACEABLE = frozenset({"uploaded", "failed", "returned", "voided"})
 
@@ -468,11 +468,13 @@ STAGE_LABELS = {
     "signing": "Sedang ditandatangani",
     "signed": "Penomoran dan penyerahan",
     "handed_over": "Telah diserahkan",
+    "revoked": "Dicabut / dibatalkan (Pasal 10)",
     "voided": "Dibatalkan",
 }
 #: Who acts at each stage (the SOP's "pelaksana").
 STAGE_ACTOR = {
     "uploaded": "Back office", "generating": "Back office", "failed": "Back office",
     "returned": "Back office", "kasi": "Kasi", "kabid": "Kabid", "kadis": "Kepala Dinas",
-    "signing": "Kepala Dinas", "signed": "Back office", "handed_over": "-", "voided": "-",
+    "signing": "Kepala Dinas", "signed": "Back office", "handed_over": "-", "revoked": "-",
+    "voided": "-",
 }

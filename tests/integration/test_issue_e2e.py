@@ -175,3 +175,27 @@ def test_wrong_passphrase_fails_before_any_document(batch, monkeypatch):
     assert code == 1
     assert "passphrase" in stderr.lower() or "pkcs#12" in stderr.lower()
     assert not out.exists() or not list(out.glob("*.pdf"))
+
+
+def test_signature_field_sits_on_the_qr_code(batch):
+    """The signature field is where the printed block's QR code is; the fast operator scan
+    and pypdf's full content-stream parser find the same box."""
+    from pypdf import PdfReader
+
+    from generator.layout import find_qr_box
+
+    for pdf in sorted(batch["out"].glob("*.pdf"))[:10]:
+        data = pdf.read_bytes()
+        fast, exact = find_qr_box(data), find_qr_box(data, exact=True)
+        assert fast == exact
+        reader = PdfReader(str(pdf))
+        fields = [a.get_object() for p in reader.pages for a in (p.get("/Annots") or [])
+                  if a.get_object().get("/FT") == "/Sig"]
+        assert len(fields) >= 1
+        sig = fields[0]
+        page_index = next(i for i, p in enumerate(reader.pages)
+                          if any(a.get_object() is sig or a.idnum == sig.indirect_reference.idnum
+                                 for a in (p.get("/Annots") or [])))
+        assert page_index == fast.page
+        rect = [float(x) for x in sig["/Rect"]]
+        assert all(abs(a - b) < 1.0 for a, b in zip(rect, fast.box, strict=True))

@@ -49,6 +49,7 @@ MATRIX = [
      ("kasi", "kabid", "kadis")),
     ("GET", "/kantor/tanda-tangan", "/kantor/tanda-tangan", ("kadis",)),
     ("POST", "/kantor/tanda-tangan", "/kantor/tanda-tangan", ("kadis",)),
+    ("POST", f"/kantor/keputusan/{X}/cabut", "/kantor/keputusan/{app_id}/cabut", ("kadis",)),
     ("GET", "/kantor/status", "/kantor/status", ALL),
     ("GET", "/kantor/serah", "/kantor/serah", ("backoffice",)),
     ("GET", f"/kantor/serah/{X}", "/kantor/serah/{app_id}", ("backoffice",)),

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from ptsp.registry import Status
-from ptsp.verify import (
-    _CODE_CHECK,
-    MESSAGES,
-    UNCERTAIN,
-    _der_length,
-    _revision_end,
-    check_structure,
-    status_reasons,
-)
+from ptsp.verify import _CODE_CHECK, MESSAGES, UNCERTAIN, status_reasons
+from ptsp.verify_structure import _der_length, _revision_end, check_structure
 from tests.signer_support import make_pdf
 
 

@@ -1,0 +1,91 @@
+"""Reading uploads: XLSX next to CSV/JSON, errors by row and field, limits."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pytest
+
+from generator.catalog import load_catalog
+from ptsp.office.intake import IntakeError, read_upload
+from ptsp.samples import sample_batch
+from tests.office_support import applications_csv, flatten
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def xlsx_bytes(records, *, as_cells=False) -> bytes:
+    from openpyxl import Workbook
+
+    rows = [flatten(r) for r in records]
+    cols: list[str] = []
+    for r in rows:
+        cols.extend(k for k in r if k not in cols)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(cols)
+    for r in rows:
+        values = [r.get(c) for c in cols]
+        if as_cells:  # what a clerk's spreadsheet holds: real dates, NIK as a number
+            values = [date.fromisoformat(v) if isinstance(v, str) and c.endswith(("_on", "date"))
+                      else int(v) if c == "applicant.nik" else v
+                      for c, v in zip(cols, values, strict=True)]
+        ws.append(values)
+    ws.append([None] * len(cols))  # an empty row is skipped
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_reads_like_csv(catalog):
+    apps = sample_batch(catalog, count=4, seed=3)
+    broken = {**apps[1], "application_id": "APP-X-1", "applicant": {
+        **apps[1]["applicant"], "nik": "12345"}}
+    records = apps[:2] + [broken] + apps[2:]
+    from_xlsx = read_upload("data.xlsx", xlsx_bytes(records, as_cells=True), catalog)
+    from_csv = read_upload("data.csv", applications_csv(records).encode(), catalog)
+    assert [row for row, _, _ in from_xlsx.valid] == [2, 3, 5, 6]
+    assert [row for row, _, _ in from_csv.valid] == [2, 3, 5, 6]
+    assert [s["application_id"] for _, _, s in from_xlsx.valid] == \
+        [s["application_id"] for _, _, s in from_csv.valid]
+    assert from_xlsx.errors == from_csv.errors == [{
+        "row": 4, "application_id": "APP-X-1",
+        "fields": [{"field": "applicant.nik", "message": from_csv.errors[0]["fields"][0][
+            "message"]}]}]
+    # the NIK kept its digits and the dates their day
+    raw = from_xlsx.valid[0][1]
+    assert raw["applicant"]["nik"] == apps[0]["applicant"]["nik"]
+    assert raw["approved_on"] == apps[0]["approved_on"]
+
+
+def test_json_and_duplicates(catalog):
+    apps = sample_batch(catalog, count=2, seed=4)
+    intake = read_upload("a.json", json.dumps(apps + [apps[0]]).encode(), catalog)
+    assert len(intake.valid) == 2
+    assert intake.errors[0]["row"] == 3
+    assert "duplicate" in intake.errors[0]["fields"][0]["message"]
+    x = read_upload("a.xlsx", xlsx_bytes(apps + [apps[0]]), catalog)
+    assert len(x.valid) == 2 and "duplicate" in x.errors[0]["fields"][0]["message"]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("a.exe", b"MZ", "Jenis berkas"),
+    ("a.csv", b"", "kosong"),
+    ("a.xlsx", b"bukan zip", "tidak dapat dibaca"),
+    ("a.json", b"{", "tidak dapat dibaca"),
+    ("a.csv", b"\xff\xfe\x00", "tidak dapat dibaca"),
+])
+def test_unreadable_files(catalog, name, data, message):
+    with pytest.raises(IntakeError, match=message):
+        read_upload(name, data, catalog)
+
+
+def test_file_names_are_cleaned(catalog):
+    apps = sample_batch(catalog, count=1, seed=4)
+    intake = read_upload("../../etc/<x>.csv", applications_csv(apps).encode(), catalog)
+    assert intake.filename == "x.csv"
