@@ -227,7 +227,8 @@ class Pipeline:
         self.in_flight = in_flight or self.workers * 2
         self.issued_on = issued_on
         self.renderer = DecreeRenderer(
-            profile.render_context(issued_on), templates_dir=None, emblem=profile.office.emblem
+            profile.render_context(issued_on), templates_dir=None, emblem=profile.office.emblem,
+            cache_dir=profile.storage.data_dir / "cache" / "templates",
         )
         self.on_progress = on_progress or (lambda done, total: None)
         self.on_message = on_message or (lambda msg: None)

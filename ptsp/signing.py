@@ -16,10 +16,10 @@ from pathlib import Path
 from signer.delegation import Delegation, check_delegation
 from signer.errors import KeyUnlockError
 from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource, UnlockedKey
-from signer.pki import DemoPki, DemoServices, build_demo_pki
+from signer.pki import DemoPki, build_demo_pki
 from signer.sign import BatchSigner, FieldPlacement, PadesLevel, SignatureSettings
 
-from .errors import ProfileError
+from .errors import ProfileError, PtspError
 from .pipeline import SignStage
 from .profile import Profile
 
@@ -59,9 +59,25 @@ def demo_pki(profile: Profile) -> DemoPki | None:
     return build_demo_pki(k.demo_pki, k.pkcs12.parent, k.demo_passphrase)
 
 
+_SERVE_CHILD = """
+import sys
+from pathlib import Path
+from signer.pki import DemoServices, build_demo_pki
+pki = build_demo_pki(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
+with DemoServices(pki):
+    print("ready", flush=True)
+    sys.stdin.read()  # until the parent closes the pipe or dies
+"""
+
+
 @contextmanager
 def local_services(profile: Profile) -> Iterator[DemoPki | None]:
-    """Serve the demo TSA/OCSP/CRL on 127.0.0.1 while signing, when the profile asks for it."""
+    """Serve the demo TSA/OCSP/CRL on 127.0.0.1 while signing, when the profile asks for it.
+
+    The services run in a child process, as a real TSA would run elsewhere: their CPU and
+    their Python lock are not the batch's. The child ends when this context ends or when
+    this process dies (its stdin closes).
+    """
     if not profile.signature.demo_services:
         yield None
         return
@@ -69,8 +85,29 @@ def local_services(profile: Profile) -> Iterator[DemoPki | None]:
     if pki is None:
         yield None
         return
-    with DemoServices(pki):
+    import subprocess
+    import sys
+
+    k = profile.keys
+    assert k.demo_pki is not None and k.pkcs12 is not None
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SERVE_CHILD, str(k.demo_pki), str(k.pkcs12.parent),
+         k.demo_passphrase],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        if child.stdout.readline().strip() != "ready":
+            child.wait(timeout=10)
+            raise PtspError("the demo timestamp and revocation services did not start "
+                            f"(port {pki.host_port[1]} in use?)")
         yield pki
+    finally:
+        if child.stdin:
+            child.stdin.close()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 def key_source(profile: Profile, *, secret_env: str | None = None,

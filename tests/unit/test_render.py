@@ -140,3 +140,19 @@ def test_qr_png_matches_segno():
     ref = Image.open(io.BytesIO(buf.getvalue())).convert("L")
     assert ours.size == ref.size
     assert ours.tobytes() == ref.tobytes()
+
+
+def test_template_cache_gives_the_same_decree(setup, tmp_path):
+    profile, catalog, _ = setup
+    service = catalog.get("SIPB")
+    app = validate_record(sample_application(service, 2), RecordRef("t", 1), catalog)
+    inp = RenderInput("503/0009/SIPB/DPMPTSP-BLG/XI/2026", "https://v.example/v/x",
+                      date(2026, 11, 27))
+    plain = DecreeRenderer(profile.render_context(), emblem=profile.office.emblem)
+    texts = [docx_text(plain.render(service, app, inp))]
+    for _ in range(2):  # cold cache, then warm cache in a new renderer
+        cached = DecreeRenderer(profile.render_context(), emblem=profile.office.emblem,
+                                cache_dir=tmp_path)
+        texts.append(docx_text(cached.render(service, app, inp)))
+    assert texts[0] == texts[1] == texts[2]
+    assert list(tmp_path.glob("patched-*.json")) and list(tmp_path.glob("__jinja2_*"))
