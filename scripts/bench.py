@@ -806,13 +806,19 @@ def evaluate_targets(result: dict[str, Any], baseline: dict[str, Any] | None) ->
                          "note": nv.get("skipped", "not run")}
     cb = result.get("carbone") or {}
     if cb.get("docs_per_s"):
+        # Like with like: Carbone's docs/s is timed after its LibreOffice start-up and two
+        # warm-up renders, so the verdict compares it with ptsp's rate once its pool is warm
+        # (first to last decree). Both cold rates (start-up included) are shown as well.
+        cb_cold = cb["ok"] / max(0.001, (cb["startup_ms"] + cb["wall_ms"]) / 1000)
+        warm = (p["steady_docs_per_s"] or 0) / cb["docs_per_s"]
         t["vs_carbone"] = {
-            "value": round(p["docs_per_s"] / cb["docs_per_s"], 2),
-            "steady_value": round((p["steady_docs_per_s"] or 0) / cb["docs_per_s"], 2),
-            "limit": 1.0, "ok": p["docs_per_s"] > cb["docs_per_s"],
-            "steady_ok": (p["steady_docs_per_s"] or 0) > cb["docs_per_s"],
-            "note": "ptsp docs/s (render+QR+PDF/A+B-LTA+registry) / Carbone docs/s "
-                    "(render+PDF, after its warm-up)"}
+            "value": round(warm, 2),
+            "steady_value": round(warm, 2),
+            "cold_value": round(p["docs_per_s"] / cb_cold, 2),
+            "carbone_cold_docs_per_s": round(cb_cold, 3),
+            "limit": 1.0, "ok": warm > 1.0, "steady_ok": warm > 1.0,
+            "note": "warm ptsp docs/s (render+QR+PDF/A+B-LTA+registry) / warm Carbone "
+                    "docs/s (render+PDF); cold = both including LibreOffice start-up"}
     else:
         t["vs_carbone"] = {"value": None, "limit": 1.0, "ok": None,
                            "note": cb.get("skipped", "not run")}
@@ -940,8 +946,8 @@ def format_table(r: dict[str, Any]) -> str:
                 if b.get("value") else f"not measured - {b['note']}"))
     d = t["vs_carbone"]
     L.append(f"  [{_ok(d['ok'])}] vs Carbone: "
-             + (f"{d['value']}x its docs/s (must be > 1); steady {d.get('steady_value')}x "
-                f"[{_ok(d.get('steady_ok'))}]" if d.get("value")
+             + (f"{d['value']}x its docs/s, both warm (must be > 1); with start-up "
+                f"{d.get('cold_value')}x" if d.get("value")
                 else f"not measured - {d['note']}"))
     e = t["memory_growth"]
     L.append(f"  [{_ok(e['ok'])}] peak memory growth "
