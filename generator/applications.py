@@ -299,7 +299,8 @@ def validate_record(
 
 
 def _unflatten(row: Mapping[str, str]) -> dict[str, Any]:
-    """CSV columns ``applicant.name`` -> nested ``{"applicant": {"name": ...}}``; empty cells dropped."""
+    """CSV columns ``applicant.name`` -> nested ``{"applicant": {"name": ...}}``; empty cells
+    are dropped."""
     out: dict[str, Any] = {}
     for key, value in row.items():
         if key is None:

@@ -234,7 +234,8 @@ def _service(raw: Mapping[str, Any], decree: DecreeSpec | None) -> Service:
         requirements=tuple(raw.get("requirements") or ()), sop_number=raw.get("sop_number"),
         related_sops=tuple(raw.get("related_sops") or ()),
         steps=tuple(
-            Step(s.get("activity", ""), s.get("input", ""), _time(s.get("time")), s.get("output", ""))
+            Step(s.get("activity", ""), s.get("input", ""), _time(s.get("time")),
+                 s.get("output", ""))
             for s in raw.get("steps") or ()
         ),
         standard_time=_time(raw.get("standard_time")),
@@ -277,9 +278,11 @@ def _load_cached(tdir_s: str) -> Catalog:
     codes = {s["code"] for s in raw_cat.get("services", ())}
     stray = set(permits) - codes
     if stray:
-        raise CatalogError(f"{dec_path}: decree specs for codes not in the catalog: {sorted(stray)}")
+        raise CatalogError(
+            f"{dec_path}: decree specs for codes not in the catalog: {sorted(stray)}")
     services = []
     for raw in raw_cat.get("services", ()):
         spec = permits.get(raw["code"])
-        services.append(_service(raw, _decree(raw["code"], raw["name"], spec, families) if spec else None))
+        decree = _decree(raw["code"], raw["name"], spec, families) if spec else None
+        services.append(_service(raw, decree))
     return Catalog(services=tuple(services), source=raw_cat.get("source", {}))

@@ -2,7 +2,7 @@
 
     GeneratorError
      +-- CatalogError        the permit catalog or a template is missing or malformed
-     +-- InputError          an input file cannot be read at all (not one bad record: see RecordError)
+     +-- InputError          an input file cannot be read at all (one bad record: RecordError)
      +-- RenderError         a DOCX template failed to render
      +-- ConversionError     LibreOffice failed, timed out or is not installed
 """

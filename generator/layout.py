@@ -31,7 +31,9 @@ def _mul(a: list[float], b: list[float]) -> list[float]:
 
 
 _STRINGS = re.compile(rb"<[0-9A-Fa-f\s]*>|\((?:\\.|[^\\)])*\)")
-_OPS = re.compile(rb"(?<![\w/])(q|Q)(?!\w)|((?:-?[\d.]+\s+){6})cm(?!\w)|/([^\s/\[\]()<>{}]+)\s+Do(?!\w)")
+_OPS = re.compile(rb"(?<![\w/])(q|Q)(?!\w)"
+                  rb"|((?:-?[\d.]+\s+){6})cm(?!\w)"
+                  rb"|/([^\s/\[\]()<>{}]+)\s+Do(?!\w)")
 
 
 def _images_fast(reader: PdfReader, index: int) -> list[tuple[float, float, float, float]]:

@@ -289,7 +289,7 @@ class CompiledTemplate:
         parts = dict(entries)
         doc = parts.get("word/document.xml", b"").decode("utf-8")
         rels = parts.get("word/_rels/document.xml.rels", b"").decode("utf-8")
-        targets = {}
+        targets: dict[str, str | None] = {}
         for name in ("ptsp-qr", "ptsp-emblem"):
             m = re.search(rf'<wp:docPr[^>]*name="{name}"[^>]*/>.*?r:embed="([^"]+)"', doc,
                           flags=re.S)

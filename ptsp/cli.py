@@ -246,7 +246,8 @@ def keys_check(ctx: click.Context, secret_env: str | None, as_json: bool) -> Non
               help="First running number (application ids are APP-<CODE>-<n>).")
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv"]), default=None,
               help="Output format (default: from --out's extension, else json).")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="File (default: stdout).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="File (default: stdout).")
 @click.pass_context
 def sample(ctx: click.Context, permit: str | None, count: int, seed: int, start: int,
            fmt: str | None, out: Path | None) -> None:

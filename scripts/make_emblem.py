@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+FONT = "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"
+
 OUT = Path(__file__).resolve().parent.parent / "templates" / "assets" / "emblem.png"
 
 
@@ -22,12 +24,12 @@ def main() -> None:
     cx, cy, r = w // 2, 150, 62
     d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(28, 84, 140, 255))
     try:
-        font = ImageFont.truetype("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf", 40)
+        font = ImageFont.truetype(FONT, 40)
     except OSError:
         font = ImageFont.load_default()
     d.text((cx, cy), "LOGO", fill=(255, 255, 255, 255), font=font, anchor="mm")
     try:
-        small = ImageFont.truetype("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf", 30)
+        small = ImageFont.truetype(FONT, 30)
     except OSError:
         small = ImageFont.load_default()
     d.text((cx, 275), "CONTOH", fill=(28, 84, 140, 255), font=small, anchor="mm")

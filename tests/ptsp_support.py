@@ -10,6 +10,8 @@ from typing import Any
 from ptsp.profile import DEFAULT_PROFILE
 
 PASS_ENV = "PTSP_TEST_KEY_PASSPHRASE"
+FORMATION_LAW = ("Undang-Undang Nomor 2 Tahun 2003 tentang Pembentukan Kabupaten Tanah Bumbu dan "
+                 "Kabupaten Balangan di Provinsi Kalimantan Selatan")
 
 
 def write_profile(
@@ -54,7 +56,7 @@ short_name = "DPMPTSP"
 address = "Jalan Jend. A. Yani Km. 4,5 Paringin"
 city_of_issue = "Paringin"
 emblem = "{emblem}"
-formation_law = "Undang-Undang Nomor 2 Tahun 2003 tentang Pembentukan Kabupaten Tanah Bumbu dan Kabupaten Balangan di Provinsi Kalimantan Selatan"
+formation_law = "{FORMATION_LAW}"
 tembusan = ["Bupati Balangan (sebagai laporan)"]
 
 [signer]

@@ -19,9 +19,8 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
     office's pages under /kantor (upload, review, signing, status board)."""
     import uvicorn
 
-    from ptsp.web import create_app
-
     from ptsp.office import mount_office
+    from ptsp.web import create_app
 
     c = ctx.obj["ctx"]
     profile = c.profile

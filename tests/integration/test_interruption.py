@@ -29,7 +29,8 @@ def _issued(db: Path) -> int:
         return 0
     try:
         with sqlite3.connect(db, timeout=5) as con:
-            return con.execute("select count(*) from registry_records where status = 'issued'").fetchone()[0]
+            return con.execute("select count(*) from registry_records "
+                               "where status = 'issued'").fetchone()[0]
     except sqlite3.Error:
         return 0
 
@@ -63,14 +64,16 @@ def test_sigkill_and_rerun(tmp_path):
     assert kills >= 2, f"the batch finished before it could be interrupted: {logs}"
     # the interrupted runs left reservations whose decrees are not issued yet
     with sqlite3.connect(db) as con:
-        statuses = dict(con.execute("select status, count(*) from registry_records group by status"))
+        statuses = dict(con.execute("select status, count(*) from registry_records "
+                                    "group by status"))
     assert statuses.get("issued", 0) < N
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
     report = json.loads(done.stdout)
     assert report["counts"]["failed"] == 0 and report["counts"]["rejected"] == 0
     assert report["counts"]["issued"] + report["counts"]["already_issued"] == N
     with sqlite3.connect(db) as con:
-        rows = con.execute("select application_id, number, status, path from registry_records").fetchall()
+        rows = con.execute("select application_id, number, status, path "
+                           "from registry_records").fetchall()
     assert len(rows) == N, "an application got two numbers"
     assert {r[2] for r in rows} == {"issued"}, "a reservation was left behind"
     assert len({r[0] for r in rows}) == N and len({r[1] for r in rows}) == N

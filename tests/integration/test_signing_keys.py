@@ -16,8 +16,8 @@ from generator.catalog import load_catalog
 from ptsp.cli import cli
 from ptsp.profile import load_profile
 from ptsp.registry import open_registry
-from ptsp.verifying import verify_bytes
 from ptsp.samples import sample_batch
+from ptsp.verifying import verify_bytes
 from signer.keys import load_certificate
 from tests.ptsp_support import write_profile
 from tests.signer_support import (
