@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -371,8 +371,15 @@ def read_applications(
     path: Path, catalog: Catalog, data: bytes | None = None
 ) -> Iterator[Application | RecordError]:
     """Validate every record of ``path``; duplicates of an application id in one file are errors."""
+    return validate_records(iter_raw_records(path, data), catalog)
+
+
+def validate_records(
+    records: Iterable[tuple[RecordRef, Any]], catalog: Catalog
+) -> Iterator[Application | RecordError]:
+    """Validate ``(ref, raw record or InputError)`` pairs from any reader."""
     seen: dict[str, RecordRef] = {}
-    for ref, raw in iter_raw_records(path, data):
+    for ref, raw in records:
         if isinstance(raw, InputError):
             yield RecordError(ref, None, (FieldError("(record)", str(raw)),))
             continue

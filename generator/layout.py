@@ -63,9 +63,7 @@ def _images_fast(reader: PdfReader, index: int) -> list[tuple[float, float, floa
             xo = xo.get_object() if xo is not None else None
             if xo is None or xo.get("/Subtype") != "/Image":
                 continue
-            xs = [ctm[4], ctm[4] + ctm[0], ctm[4] + ctm[2], ctm[4] + ctm[0] + ctm[2]]
-            ys = [ctm[5], ctm[5] + ctm[1], ctm[5] + ctm[3], ctm[5] + ctm[1] + ctm[3]]
-            found.append((min(xs), min(ys), max(xs), max(ys)))
+            found.append(_unit_square(ctm))
     return found
 
 
@@ -93,10 +91,15 @@ def _images_on(reader: PdfReader, index: int) -> list[tuple[float, float, float,
             xo = xo.get_object() if xo is not None else None
             if xo is None or xo.get("/Subtype") != "/Image":
                 continue
-            xs = [ctm[4], ctm[4] + ctm[0], ctm[4] + ctm[2], ctm[4] + ctm[0] + ctm[2]]
-            ys = [ctm[5], ctm[5] + ctm[1], ctm[5] + ctm[3], ctm[5] + ctm[1] + ctm[3]]
-            found.append((min(xs), min(ys), max(xs), max(ys)))
+            found.append(_unit_square(ctm))
     return found
+
+
+def _unit_square(ctm: list[float]) -> tuple[float, float, float, float]:
+    """Where the CTM puts an image (drawn in the unit square): its bounding box."""
+    xs = [ctm[4], ctm[4] + ctm[0], ctm[4] + ctm[2], ctm[4] + ctm[0] + ctm[2]]
+    ys = [ctm[5], ctm[5] + ctm[1], ctm[5] + ctm[3], ctm[5] + ctm[1] + ctm[3]]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _squares(boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, ...]]:

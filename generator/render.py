@@ -162,20 +162,20 @@ class DecreeRenderer:
 
     def render(self, service: Service, app: Application, inp: RenderInput) -> bytes:
         """The filled-in DOCX as bytes."""
-        if service.template is None:
+        if service.template is None or service.decree is None:
             raise RenderError(f"{service.code} has no decree template")
         path = self.templates_dir / service.template
         compiled = self._compiled(path)
-        if compiled is None:  # a template without the named pictures: plain docxtpl
-            return self._render_docxtpl(service, app, inp, path)
         ctx = self.context(service, app, inp)
+        # The verifier reads the number back from the PDF's /Keywords to name the decree a
+        # tampered copy claims to be.
+        props = {"title": f"Keputusan Nomor {inp.number} tentang {service.decree.title}",
+                 "subject": service.name, "keywords": f"nomor={inp.number}"}
         try:
-            data = compiled.render(ctx, qr_png(inp.verify_url), {
-                "title": f"Keputusan Nomor {inp.number} tentang {service.decree.title}"
-                if service.decree else inp.number,
-                "subject": service.name,
-                "keywords": f"nomor={inp.number}",
-            })
+            if compiled is None:  # a template without the named pictures: plain docxtpl
+                data = self._render_docxtpl(ctx, qr_png(inp.verify_url), props, path)
+            else:
+                data = compiled.render(ctx, qr_png(inp.verify_url), props)
         except jinja2.UndefinedError as e:
             raise RenderError(f"{path.name}: {e.message} (application {app.application_id})") from e
         except jinja2.TemplateError as e:
@@ -195,39 +195,20 @@ class DecreeRenderer:
                                                      self.cache_dir)
         return self._cache[key]
 
-    def _render_docxtpl(self, service: Service, app: Application, inp: RenderInput,
+    def _render_docxtpl(self, ctx: dict[str, Any], qr: bytes, props: dict[str, str],
                         path: Path) -> bytes:
         tpl = DocxTemplate(io.BytesIO(_template_bytes(str(path))))
-        ctx = self.context(service, app, inp)
-        assert service.decree is not None
-        ctx["qr"] = InlineImage(tpl, io.BytesIO(qr_png(inp.verify_url)), width=Mm(24))
-        if self.emblem is not None:
-            ctx["emblem"] = InlineImage(tpl, io.BytesIO(self.emblem), width=Mm(21))
-        else:
-            ctx["emblem"] = ""
+        ctx = {**ctx, "qr": InlineImage(tpl, io.BytesIO(qr), width=Mm(24)),
+               "emblem": InlineImage(tpl, io.BytesIO(self.emblem), width=Mm(21))
+               if self.emblem is not None else ""}
         tpl.init_docx()
-        props = tpl.docx.core_properties
-        props.title = f"Keputusan Nomor {inp.number} tentang {service.decree.title}"
-        props.subject = service.name
-        # The verifier reads the number back from the PDF's /Keywords to name the decree a
-        # tampered copy claims to be.
-        props.keywords = f"nomor={inp.number}"
-        try:
-            tpl.render(ctx, jinja_env=self.env, autoescape=True)
-        except jinja2.UndefinedError as e:
-            raise RenderError(f"{path.name}: {e.message} (application {app.application_id})") from e
-        except jinja2.TemplateError as e:
-            raise RenderError(f"{path.name}: template error: {e}") from e
+        core = tpl.docx.core_properties
+        core.title, core.subject, core.keywords = props["title"], props["subject"], \
+            props["keywords"]
+        tpl.render(ctx, jinja_env=self.env, autoescape=True)
         out = io.BytesIO()
         tpl.save(out)
-        data = out.getvalue()
-        leftover = find_leftover_markup(data)
-        if leftover:
-            raise RenderError(
-                f"{path.name}: template markup left in the document: {leftover!r} "
-                f"(application {app.application_id})"
-            )
-        return data
+        return out.getvalue()
 
 
 def docx_text(data: bytes) -> str:

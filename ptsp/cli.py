@@ -6,9 +6,7 @@ Exit codes: 0 ok, 1 failed or not valid, 2 usage error.
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
 import sys
 import traceback
@@ -252,7 +250,7 @@ def keys_check(ctx: click.Context, secret_env: str | None, as_json: bool) -> Non
 def sample(ctx: click.Context, permit: str | None, count: int, seed: int, start: int,
            fmt: str | None, out: Path | None) -> None:
     """Write valid synthetic approved applications."""
-    from .samples import sample_batch
+    from .samples import dump_applications, sample_batch
 
     c = _c(ctx)
     if permit:
@@ -261,39 +259,13 @@ def sample(ctx: click.Context, permit: str | None, count: int, seed: int, start:
     fmt = fmt or (out.suffix.lstrip(".").lower() if out and out.suffix else "json")
     if fmt not in ("json", "jsonl", "csv"):
         raise click.UsageError(f"unknown format {fmt!r}")
-    text = _dump_applications(apps, fmt)
+    text = dump_applications(apps, fmt)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {len(apps)} applications to {out}", err=True)
     else:
         click.echo(text, nl=False)
-
-
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
-def _dump_applications(apps: list[dict[str, Any]], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(apps, ensure_ascii=False, indent=1) + "\n"
-    if fmt == "jsonl":
-        return "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in apps)
-    rows = [_flatten(a) for a in apps]
-    cols: list[str] = []
-    for r in rows:
-        cols.extend(k for k in r if k not in cols)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
 
 
 # -- issue ------------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ the agency of the permit's sector.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import random
 from datetime import date, timedelta
 from typing import Any
@@ -218,3 +221,33 @@ def sample_batch(catalog: Catalog, *, permit: str | None = None, count: int = 10
                            rng=random.Random(rng.random()), approved_on=approved_on)
         for i in range(count)
     ]
+
+
+def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested record -> dotted columns (``applicant.name``), as CSV and XLSX uploads use."""
+    out: dict[str, Any] = {}
+    for k, v in record.items():
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def dump_applications(apps: list[dict[str, Any]], fmt: str) -> str:
+    """Applications as a JSON array, JSON Lines or CSV with dotted column names."""
+    if fmt == "json":
+        return json.dumps(apps, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in apps)
+    if fmt != "csv":
+        raise ValueError(f"unknown format {fmt!r}")
+    rows = [flatten(a) for a in apps]
+    cols: list[str] = []
+    for r in rows:
+        cols.extend(k for k in r if k not in cols)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()

@@ -3,8 +3,6 @@ logged-in client, and CSV files of sample applications."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import Any
 
 from ptsp.profile import Profile, load_profile
 from ptsp.registry import NumberingPolicy, Registry, open_registry
+from ptsp.samples import dump_applications, flatten  # noqa: F401 - flatten: for the tests
 
 PASSWORD = "kata-sandi-uji-123"
 ROLE_USERS = {"backoffice": "bo1", "kasi": "kasi1", "kabid": "kabid1", "kadis": "kadis1",
@@ -58,27 +57,9 @@ def login(client: Any, username: str, password: str = PASSWORD) -> Any:
         follow_redirects=False)
 
 
-def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
 def applications_csv(records: list[dict[str, Any]]) -> str:
     """CSV with dotted column names, one row per record (the upload format)."""
-    rows = [flatten(r) for r in records]
-    cols: list[str] = []
-    for r in rows:
-        cols.extend(k for k in r if k not in cols)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
+    return dump_applications(records, "csv")
 
 
 class FakeConverter:

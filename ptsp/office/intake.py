@@ -15,11 +15,9 @@ from typing import Any
 
 from generator.applications import (
     Application,
-    FieldError,
     RecordError,
-    RecordRef,
     read_applications,
-    validate_record,
+    validate_records,
 )
 from generator.catalog import Catalog
 from generator.errors import InputError
@@ -49,20 +47,7 @@ class Intake:
 
 def _xlsx_records(filename: str, data: bytes,
                   catalog: Catalog) -> Iterator[Application | RecordError]:
-    seen: dict[str, RecordRef] = {}
-    for ref, raw in iter_xlsx_records(filename, data):
-        if isinstance(raw, InputError):
-            yield RecordError(ref, None, (FieldError("(record)", str(raw)),))
-            continue
-        result = validate_record(raw, ref, catalog)
-        if isinstance(result, Application):
-            first = seen.get(result.application_id)
-            if first is not None:
-                yield RecordError(ref, result.application_id, (FieldError(
-                    "application_id", f"duplicate of {first}"),))
-                continue
-            seen[result.application_id] = ref
-        yield result
+    return validate_records(iter_xlsx_records(filename, data), catalog)
 
 
 def safe_name(filename: str) -> str:

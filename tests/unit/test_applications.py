@@ -85,12 +85,12 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_json_jsonl_csv_agree(tmp_path, catalog):
-    from ptsp.cli import _dump_applications
+    from ptsp.samples import dump_applications
 
     apps = sample_batch(catalog, count=6)
     results = {}
     for fmt in ("json", "jsonl", "csv"):
-        p = _write(tmp_path, f"a.{fmt}", _dump_applications(apps, fmt))
+        p = _write(tmp_path, f"a.{fmt}", dump_applications(apps, fmt))
         out = list(read_applications(p, catalog))
         assert all(isinstance(r, Application) for r in out), [getattr(r, "errors", 0) for r in out]
         results[fmt] = [(a.application_id, dict(a.fields)) for a in out]
@@ -113,11 +113,11 @@ def test_bad_records_do_not_stop_the_rest(tmp_path, catalog):
 
 
 def test_csv_row_numbers_are_lines(tmp_path, catalog):
-    from ptsp.cli import _dump_applications
+    from ptsp.samples import dump_applications
 
     apps = sample_batch(catalog, count=3)
     apps[1]["applicant"]["nik"] = "99"
-    p = _write(tmp_path, "c.csv", _dump_applications(apps, "csv"))
+    p = _write(tmp_path, "c.csv", dump_applications(apps, "csv"))
     out = list(read_applications(p, catalog))
     bad = [r for r in out if isinstance(r, RecordError)]
     assert len(bad) == 1 and bad[0].ref.record == 3  # header is line 1

@@ -114,7 +114,11 @@ def test_fast_path_matches_docxtpl(setup, tmp_path):
                       date(2026, 11, 27))
     fast = renderer.render(service, app, inp)
     assert isinstance(renderer._cache[str(tmp_path / "permits" / "IREK.docx")], CompiledTemplate)
-    slow = renderer._render_docxtpl(service, app, inp, tmp_path / "permits" / "IREK.docx")
+    from generator.render import qr_png
+
+    props = {"title": "t", "subject": "s", "keywords": "k"}
+    slow = renderer._render_docxtpl(renderer.context(service, app, inp), qr_png(inp.verify_url),
+                                    props, tmp_path / "permits" / "IREK.docx")
     assert docx_text(fast) == docx_text(slow)
     assert "RT 02 & RW <03>" in docx_text(fast)
     z = zipfile.ZipFile(io.BytesIO(fast))
