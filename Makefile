@@ -5,7 +5,6 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 DEMO    ?= demo
 N       ?= 200
-export PTSP_HOME ?= $(CURDIR)/var
 
 .PHONY: setup demo test test-unit lint bench previews templates catalog clean
 
@@ -19,7 +18,7 @@ $(STAMP): pyproject.toml scripts/setup-debian.sh
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python scripts/demo.py --out $(DEMO)
+	PTSP_HOME=$${PTSP_HOME:-$(CURDIR)/var} $(BIN)/python scripts/demo.py --out $(DEMO)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests

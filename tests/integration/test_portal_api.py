@@ -136,8 +136,11 @@ def test_serve_command_runs_uvicorn(decrees, monkeypatch):
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
 
+    from generator.catalog import load_catalog
+
     class Ctx:
         profile = decrees.profile()
+        catalog = load_catalog()
 
     @click.group()
     @click.pass_context
@@ -149,3 +152,5 @@ def test_serve_command_runs_uvicorn(decrees, monkeypatch):
     assert r.exit_code == 0, r.output
     assert seen["host"] == "127.0.0.1" and seen["port"] == 8123
     assert seen["app"].title.startswith("Portal Verifikasi")
+    # the office's pages are served by the same app
+    assert any(getattr(r, "path", "").startswith("/kantor") for r in seen["app"].routes)
