@@ -147,3 +147,10 @@ def test_batch_completes_when_libreoffice_dies_midway(tmp_path):
         rows = con.execute("select application_id, number from registry_records").fetchall()
     assert len(rows) == n == len({a for a, _ in rows}) == len({b for _, b in rows})
     assert len(list((tmp_path / "out").glob("*.pdf"))) == n
+
+
+def test_instances_are_recycled_past_the_memory_bound(tmp_path, docx):
+    with LibreOfficePool(PoolSettings(size=1, max_rss_mb=50), workdir=tmp_path) as pool:
+        pool.convert(docx)
+        assert pool.stats.restarts == 1  # soffice.bin holds ~200 MB: past 50 MB, recycled
+        assert pool.convert(docx).startswith(b"%PDF-")
