@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -127,6 +128,7 @@ class DecreeRenderer:
             cache_dir.mkdir(parents=True, exist_ok=True)
             self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
         self._cache: dict[str, CompiledTemplate | None] = {}
+        self._lock = threading.Lock()  # worker threads render in parallel: compile once
 
     def context(self, service: Service, app: Application, inp: RenderInput) -> dict[str, Any]:
         spec = service.decree
@@ -191,8 +193,10 @@ class DecreeRenderer:
     def _compiled(self, path: Path) -> CompiledTemplate | None:
         key = str(path)
         if key not in self._cache:
-            self._cache[key] = CompiledTemplate.load(path, self.env, self.emblem,
-                                                     self.cache_dir)
+            with self._lock:
+                if key not in self._cache:
+                    self._cache[key] = CompiledTemplate.load(path, self.env, self.emblem,
+                                                             self.cache_dir)
         return self._cache[key]
 
     def _render_docxtpl(self, ctx: dict[str, Any], qr: bytes, props: dict[str, str],
@@ -344,9 +348,13 @@ def _patched_sources(parts: dict[str, bytes], helper: DocxTemplate,
         src = helper.patch_xml(parts[n].decode("utf-8"))
         sources[n] = re.sub(r"<w:p([ >])", r"\n<w:p\1", src)
     if cached is not None:
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(sources), encoding="utf-8")
-        os.replace(tmp, cached)
+        # A cache that cannot be written only costs time; never a decree.
+        tmp = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            tmp.write_text(json.dumps(sources), encoding="utf-8")
+            os.replace(tmp, cached)
+        except OSError:
+            tmp.unlink(missing_ok=True)
     return sources
 
 

@@ -96,3 +96,30 @@ data_dir = "{directory / 'var'}"
     path = directory / "profile.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def issued_count(db: Path) -> int:
+    """Decrees issued so far in a SQLite registry that another process is writing."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as con:
+            return con.execute("select count(*) from registry_records "
+                               "where status = 'issued'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def write_batch(directory: Path, count: int, seed: int, name: str = "apps.jsonl") -> Path:
+    """``count`` sample applications across the permits, as JSON Lines."""
+    import json
+
+    from generator.catalog import load_catalog
+    from ptsp.samples import sample_batch
+
+    path = directory / name
+    path.write_text("".join(json.dumps(a) + "\n"
+                            for a in sample_batch(load_catalog(), count=count, seed=seed)))
+    return path

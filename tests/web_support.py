@@ -237,3 +237,22 @@ def unsigned_original(data: bytes) -> bytes:
     start = int(first.byte_range[1])  # the signature value lies inside the signing revision
     ends = [m.end() for m in _re.finditer(rb"%%EOF\r?\n?", data[:start])]
     return data[:ends[-1]]
+
+
+# Headless Chromium from Debian, driven by Playwright (never `playwright install`).
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def require_chromium() -> None:
+    """Skip the calling test module without Chromium, except in CI where that is a failure."""
+    import os
+
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{CHROMIUM} is missing: CI must run the browser tests")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)",
+                    allow_module_level=True)

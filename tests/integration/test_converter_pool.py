@@ -22,8 +22,8 @@ from generator.errors import ConversionError
 from generator.render import DecreeRenderer, RenderInput
 from ptsp.cli import cli
 from ptsp.profile import load_profile
-from ptsp.samples import sample_application, sample_batch
-from tests.ptsp_support import write_profile
+from ptsp.samples import sample_application
+from tests.ptsp_support import issued_count, write_batch, write_profile
 from tests.signer_support import shared_services, shared_test_pki
 
 pytestmark = pytest.mark.integration
@@ -112,21 +112,14 @@ def test_batch_completes_when_libreoffice_dies_midway(tmp_path):
     shared_services()
     profile = write_profile(tmp_path, pki, level="B-T")
     db = tmp_path / "r.sqlite"
-    src = tmp_path / "a.jsonl"
     n = 12
-    src.write_text("".join(json.dumps(a) + "\n" for a in sample_batch(load_catalog(), count=n,
-                                                                       seed=9)))
+    src = write_batch(tmp_path, n, seed=9)
     killed: list[int] = []
 
     def killer() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            try:
-                with sqlite3.connect(db, timeout=5) as con:
-                    done = con.execute("select count(*) from registry_records "
-                                       "where status='issued'").fetchone()[0]
-            except sqlite3.Error:
-                done = 0
+            done = issued_count(db)
             if done >= 3:
                 for pid in _soffice_pids_under(tmp_path / "var" / "lo"):
                     os.kill(pid, signal.SIGKILL)

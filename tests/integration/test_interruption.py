@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.catalog import load_catalog
-from ptsp.samples import sample_batch
-from tests.ptsp_support import write_profile
+from tests.ptsp_support import issued_count, write_batch, write_profile
 from tests.signer_support import shared_services, shared_test_pki
 
 pytestmark = pytest.mark.integration
@@ -24,25 +22,12 @@ N = 16
 PTSP = [sys.executable, "-m", "ptsp.cli"]
 
 
-def _issued(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as con:
-            return con.execute("select count(*) from registry_records "
-                               "where status = 'issued'").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
 def test_sigkill_and_rerun(tmp_path):
     pki = shared_test_pki()
     shared_services()
     profile = write_profile(tmp_path, pki, level="B-T")
     db = tmp_path / "registry.sqlite"
-    src = tmp_path / "apps.jsonl"
-    src.write_text("".join(json.dumps(a) + "\n"
-                           for a in sample_batch(load_catalog(), count=N, seed=3)))
+    src = write_batch(tmp_path, N, seed=3)
     out = tmp_path / "out"
     args = PTSP + ["--profile", str(profile), "--db", f"sqlite:///{db}", "issue", "--input",
                    str(src), "--out", str(out), "--json", "--workers", "1"]
@@ -53,7 +38,7 @@ def test_sigkill_and_rerun(tmp_path):
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log,
                                 start_new_session=True)
         deadline = time.monotonic() + 120
-        while _issued(db) < target and proc.poll() is None and time.monotonic() < deadline:
+        while issued_count(db) < target and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

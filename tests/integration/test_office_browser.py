@@ -10,7 +10,6 @@ audit trail names each user. Screenshots of every step go to the test's tmp dir.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,10 @@ from generator.catalog import load_catalog
 from ptsp.samples import sample_batch
 from tests.office_support import PASSWORD, applications_csv, make_office
 from tests.signer_support import TEST_PASSPHRASE, shared_services, shared_test_pki
-from tests.web_support import LiveServer
+from tests.web_support import CHROMIUM, FLAGS, LiveServer, require_chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: CI must run the browser tests")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 
 @pytest.fixture(scope="module")

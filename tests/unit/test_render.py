@@ -160,3 +160,20 @@ def test_template_cache_gives_the_same_decree(setup, tmp_path):
         texts.append(docx_text(cached.render(service, app, inp)))
     assert texts[0] == texts[1] == texts[2]
     assert list(tmp_path.glob("patched-*.json")) and list(tmp_path.glob("__jinja2_*"))
+
+
+def test_parallel_first_renders_share_one_compilation(setup, tmp_path):
+    """Worker threads rendering the same new template at once: no clash in the cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    profile, catalog, _ = setup
+    service = catalog.get("ITO")
+    app = validate_record(sample_application(service, 4), RecordRef("t", 1), catalog)
+    inp = RenderInput("503/0010/ITO/DPMPTSP-BLG/XI/2026", "https://v.example/v/y",
+                      date(2026, 11, 27))
+    renderer = DecreeRenderer(profile.render_context(), emblem=profile.office.emblem,
+                              cache_dir=tmp_path)
+    with ThreadPoolExecutor(6) as ex:
+        texts = list(ex.map(lambda _: docx_text(renderer.render(service, app, inp)), range(12)))
+    assert len(set(texts)) == 1
+    assert not list(tmp_path.glob("*.tmp"))
