@@ -39,7 +39,7 @@ SCHEMA_VERSION = "1"
 # Codes that mean "could not be checked" rather than "checked and wrong".
 UNCERTAIN = frozenset({
     "revocation_unknown", "ades_indeterminate", "registry_unavailable", "no_trusted_time",
-    "delegation_unknown", "structure_unchecked",
+    "delegation_unknown", "structure_unchecked", "verification_error",
 })
 
 STATUS_ID = {
@@ -74,6 +74,8 @@ MESSAGES = {
                         "ditandatangani.",
     "catalog_changed": "Pengaturan dokumen (katalog PDF) diubah setelah ditandatangani.",
     "structure_unchecked": "Struktur berkas tidak dapat diperiksa sepenuhnya.",
+    "verification_error": "Pemeriksaan tidak dapat diselesaikan karena bagian berkas tidak "
+                          "dapat dibaca.",
     "not_yet_valid_certificate": "Sertifikat penanda tangan belum berlaku pada waktu "
                                  "penandatanganan.",
     "self_signed_certificate": "Sertifikat penanda tangan dibuat sendiri (self-signed), bukan "
@@ -94,7 +96,7 @@ CHECKS: tuple[tuple[str, str], ...] = (
 )
 _CODE_CHECK = {
     **dict.fromkeys(("empty_file", "not_a_pdf", "truncated", "malformed_pdf", "no_signature",
-                     "unreadable_signature"), "file"),
+                     "unreadable_signature", "verification_error"), "file"),
     **dict.fromkeys(("digest_mismatch", "invalid_signature", "byte_range_invalid",
                      "revision_not_covered", "signature_padding"), "integrity"),
     **dict.fromkeys(("modified_after_signing", "partial_coverage", "data_after_eof",
@@ -282,7 +284,25 @@ def common_name(subject: str | None) -> str | None:
 
 def verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegation],
                registry: Registry | None, at: datetime | None = None) -> VerifyResult:
-    """Check a decree file end to end. Never raises for bad input."""
+    """Check a decree file end to end. Never raises for bad input: a file that breaks one of
+    the readers underneath is ``TIDAK DAPAT DIPASTIKAN`` (it could not be checked)."""
+    try:
+        return _verify_pdf(data, trust=trust, delegations=delegations, registry=registry, at=at)
+    except Exception:
+        logging.getLogger(__name__).exception("verification could not finish")
+        reason = _r("verification_error")
+        return VerifyResult(
+            verdict=TIDAK_DAPAT_DIPASTIKAN, reasons=(reason,), number=None, permit=None,
+            permit_name=None, holder_name=None, holder_nik_masked=None, signer=None,
+            signer_title=None, signed_at=None, pades_level=None, delegation=None,
+            registry=RegistryCheck(found=False), file_sha256=hashlib.sha256(data).hexdigest(),
+            checks=tuple({"name": n, "label": lbl,
+                          "status": "unknown" if n == "file" else "not_checked"}
+                         for n, lbl in CHECKS))
+
+
+def _verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegation],
+                registry: Registry | None, at: datetime | None = None) -> VerifyResult:
     report = validate_pdf(data, trust, at=at)
     reasons: list[VerifyReason] = [VerifyReason(r.code, r.message) for r in report.all_reasons]
     structure = check_structure(data) if report.readable and report.signatures else None

@@ -515,7 +515,10 @@ def validate_pdf(
     if not sigs:
         return ValidationReport(True, (), (_reason("no_signature"),), None, file_sha)
 
-    dss = _read_dss(reader)
+    try:
+        dss = _read_dss(reader)
+    except Exception:  # a damaged DSS is a damaged file, not a crash
+        return _unreadable(file_sha, "malformed_pdf")
     ts_revisions = []
     for emb in sigs:
         try:

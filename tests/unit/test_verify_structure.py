@@ -63,3 +63,18 @@ def test_status_reasons(monkeypatch):
     assert "melanggar" in r.message
     [r] = status_reasons(Rec(Status.REPLACED, replaced_by="503/2"))  # type: ignore[arg-type]
     assert r.code == "permit_replaced" and "503/2" in r.message
+
+
+def test_a_reader_crash_is_could_not_check(monkeypatch):
+    """Whatever breaks underneath, verify_pdf answers, and never SAH."""
+    import ptsp.verify as v
+    from signer.validate import TrustSettings
+
+    def boom(*a, **k):
+        raise ValueError("damaged DSS dictionary")
+
+    monkeypatch.setattr(v, "validate_pdf", boom)
+    res = v.verify_pdf(make_pdf(), trust=TrustSettings(roots=()), delegations=[], registry=None)
+    assert res.verdict == v.TIDAK_DAPAT_DIPASTIKAN and not res.valid
+    assert [r.code for r in res.reasons] == ["verification_error"]
+    assert res.as_dict()["checks"][0]["status"] == "unknown"
