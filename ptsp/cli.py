@@ -21,14 +21,15 @@ from generator.errors import GeneratorError
 from signer.errors import SignerError
 
 from . import __version__
+from .commands.catalog import catalog_group
+from .commands.common import EXIT_FAIL, prompt_secret
+from .commands.keys import keys_group
 from .commands.registry import add_registry_commands
 from .commands.serve import serve_command
 from .commands.users import users_group
 from .errors import PtspError
 from .profile import Profile, load_profile
 from .registry import NumberingPolicy, Registry, RegistryError, open_registry
-
-EXIT_FAIL = 1
 
 
 def _fail(message: str, *, verbose: bool = False) -> NoReturn:
@@ -132,109 +133,6 @@ def _progress(label: str) -> Callable[[int, int | None], None]:
     return show
 
 
-# -- keys -------------------------------------------------------------------------------------
-@cli.group()
-def keys() -> None:
-    """Signing keys: the demo PKI, PKCS#11 tokens."""
-
-
-@keys.command("init")
-@click.pass_context
-def keys_init(ctx: click.Context) -> None:
-    """Build the demo PKI (DEMO ONLY: root CA, issuing CA, Kepala Dinas, TSA, OCSP, CRL)."""
-    from .signing import demo_pki
-
-    pki = demo_pki(_c(ctx).profile)
-    if pki is None:
-        raise click.UsageError("this office profile names no demo PKI ([keys].demo_pki)")
-    click.echo(f"demo PKI in {pki.out_dir} (DEMO ONLY, not for real permits)", err=True)
-    click.echo(json.dumps({"out_dir": str(pki.out_dir), "root": str(pki.root_cert),
-                           "signer_p12": str(pki.signer_p12),
-                           "signer_cert": str(pki.signer_cert), "tsa_url": pki.tsa_url}))
-
-
-def _secret(env: str | None, label: str) -> str:
-    """A secret from the environment variable named by an option, else a hidden prompt."""
-    import os
-
-    if env:
-        value = os.environ.get(env)
-        if value is None:
-            raise click.UsageError(f"environment variable {env} is not set")
-        return value
-    return _prompt_secret(label)
-
-
-@keys.command("softhsm-init")
-@click.option("--dir", "conf_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the SoftHSM2 configuration and token files.")
-@click.option("--label", required=True, help="Token label.")
-@click.option("--pin-env", metavar="VAR", help="Environment variable with the user PIN.")
-@click.option("--so-pin-env", metavar="VAR", help="Environment variable with the SO PIN.")
-def keys_softhsm_init(conf_dir: Path, label: str, pin_env: str | None,
-                      so_pin_env: str | None) -> None:
-    """Create a SoftHSM2 software token (for testing the PKCS#11 set-up without hardware)."""
-    from signer.pkcs11_setup import init_softhsm_token
-
-    conf = init_softhsm_token(conf_dir, label, _secret(so_pin_env, "SO PIN"),
-                              _secret(pin_env, "User PIN"))
-    click.echo(f"token {label!r} created; use it with: export SOFTHSM2_CONF={conf}", err=True)
-    click.echo(json.dumps({"softhsm2_conf": str(conf), "token_label": label}))
-
-
-@keys.command("import")
-@click.option("--p12", "p12", required=True,
-              type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="The certificate and key issued to the Kepala Dinas (PKCS#12).")
-@click.option("--module", required=True, help="PKCS#11 module (e.g. the token vendor's .so).")
-@click.option("--token-label", required=True)
-@click.option("--key-label", required=True, help="Label to give the key and certificate.")
-@click.option("--passphrase-env", metavar="VAR", help="Variable with the PKCS#12 passphrase.")
-@click.option("--pin-env", metavar="VAR", help="Variable with the token's user PIN.")
-def keys_import(p12: Path, module: str, token_label: str, key_label: str,
-                passphrase_env: str | None, pin_env: str | None) -> None:
-    """Put a PKCS#12 key, its certificate and CA chain on a PKCS#11 token."""
-    from signer.pkcs11_setup import import_p12_to_token
-
-    import_p12_to_token(p12, _secret(passphrase_env, "PKCS#12 passphrase"), module,
-                        token_label, _secret(pin_env, "Token PIN"), key_label)
-    click.echo(f"imported {p12.name} as {key_label!r} on token {token_label!r}; set "
-               f"[keys] source = \"pkcs11\", token_label, key_label in the office profile",
-               err=True)
-
-
-@keys.command("check")
-@click.option("--secret-env", metavar="VAR",
-              help="Environment variable holding the key passphrase or PIN.")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def keys_check(ctx: click.Context, secret_env: str | None, as_json: bool) -> None:
-    """Unlock the configured key and say whether the delegation lets it sign today."""
-    from datetime import UTC, datetime
-
-    from signer.delegation import find_delegation
-
-    from .signing import delegations, key_source
-
-    c = _c(ctx)
-    with key_source(c.profile, secret_env=secret_env, prompt=_prompt_secret).unlock() as key:
-        found, why = find_delegation(delegations(c.profile), fingerprint=key.fingerprint_sha256,
-                                     subject=key.subject, permit_code="*",
-                                     when=datetime.now(UTC))
-        doc = {"subject": key.subject, "sha256": key.fingerprint_sha256,
-               "delegation": found.decree_number if found else None,
-               "problems": list(why)}
-    if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
-    else:
-        click.echo(f"key: {doc['subject']}\nSHA-256: {doc['sha256']}")
-        click.echo(f"delegation: {doc['delegation'] or 'NONE'}")
-        for p in why:
-            click.echo(f"  - {p}")
-    if found is None:
-        sys.exit(EXIT_FAIL)
-
-
 # -- sample -----------------------------------------------------------------------------------
 @cli.command()
 @click.option("--permit", metavar="CODE", help="Only this permit (default: every permit).")
@@ -295,7 +193,7 @@ def issue(ctx: click.Context, input_path: Path, out_dir: Path | None, report_pat
     report = run_issue(
         c.profile, c.catalog, c.registry, input_path, out_dir=out_dir, level=level,
         secret_env=secret_env, workers=workers, actor=actor or _actor(),
-        prompt=_prompt_secret, on_progress=_progress("issuing"),
+        prompt=prompt_secret, on_progress=_progress("issuing"),
         on_message=lambda m: click.echo(m, err=True))
     doc = report.as_dict()
     if report_path:
@@ -318,13 +216,6 @@ def _actor() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001
         return "cli"
-
-
-def _prompt_secret(label: str) -> str:
-    if not sys.stdin.isatty():
-        raise click.UsageError(f"{label} needed: set it in an environment variable "
-                               "(--secret-env) when not running interactively")
-    return click.prompt(label, hide_input=True)
 
 
 @cli.command()
@@ -370,7 +261,7 @@ def sign(ctx: click.Context, drafts_dir: Path | None, out_dir: Path | None, leve
     report = run_sign(c.profile, c.registry,
                       drafts_dir=drafts_dir or c.profile.storage.data_dir / "drafts",
                       out_dir=out_dir, level=level, secret_env=secret_env,
-                      actor=actor or _actor(), prompt=_prompt_secret,
+                      actor=actor or _actor(), prompt=prompt_secret,
                       on_progress=_progress("signing"))
     _finish(report, as_json)
 
@@ -405,7 +296,7 @@ def correct(ctx: click.Context, number: str, input_path: Path, reason: str,
     c = _c(ctx)
     report = run_correct(c.profile, c.catalog, c.registry, number, input_path, reason=reason,
                          out_dir=out_dir, level=level, secret_env=secret_env,
-                         actor=actor or _actor(), prompt=_prompt_secret,
+                         actor=actor or _actor(), prompt=prompt_secret,
                          on_message=lambda m: click.echo(m, err=True))
     _finish(report, as_json)
 
@@ -469,45 +360,9 @@ def archive_renew(ctx: click.Context, within_days: int, as_json: bool,
         sys.exit(EXIT_FAIL)
 
 
-# -- catalog ----------------------------------------------------------------------------------
-@cli.group()
-def catalog() -> None:
-    """The services of the regulation: requirements, SOP steps, standard times."""
-
-
-@catalog.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--kind", type=click.Choice(["permit", "non_permit"]))
-@click.pass_context
-def catalog_list(ctx: click.Context, as_json: bool, kind: str | None) -> None:
-    """List every service."""
-    from .catalog_view import service_dict
-
-    services = [s for s in _c(ctx).catalog.services if kind is None or s.kind == kind]
-    if as_json:
-        click.echo(json.dumps([service_dict(s) for s in services], ensure_ascii=False, indent=1))
-        return
-    for s in services:
-        t = s.standard_time.describe() if s.standard_time else "-"
-        click.echo(f"{s.code:<14} {s.channel:<3} {s.kind:<10} {t:<24} {s.name}")
-
-
-@catalog.command("show")
-@click.argument("code")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def catalog_show(ctx: click.Context, code: str, as_json: bool) -> None:
-    """The requirement checklist and SOP steps of one service, for the front office."""
-    from .catalog_view import service_dict, service_text
-
-    s = _c(ctx).catalog.get(code)
-    if as_json:
-        click.echo(json.dumps(service_dict(s, full=True), ensure_ascii=False, indent=1))
-    else:
-        click.echo(service_text(s))
-
-
 add_registry_commands(cli)
+cli.add_command(keys_group, "keys")
+cli.add_command(catalog_group, "catalog")
 cli.add_command(serve_command, "serve")
 cli.add_command(users_group, "users")
 
