@@ -31,7 +31,7 @@ from .registry import Registry, Status
 
 @dataclass(frozen=True)
 class Draft:
-    number: str
+    number: str | None  # None: the file's registration number could not be read
     path: Path
 
 
@@ -48,13 +48,9 @@ def draft_number(pdf: bytes) -> str | None:
 
 
 def find_drafts(folder: Path) -> list[Draft]:
-    """Every draft PDF in ``folder`` (sorted by name, i.e. by number)."""
-    out = []
-    for path in sorted(folder.glob("*.pdf")):
-        number = draft_number(path.read_bytes())
-        if number:
-            out.append(Draft(number, path))
-    return out
+    """Every PDF in ``folder`` (sorted by name, i.e. by number); one whose number cannot be
+    read is kept, so that signing reports it instead of passing over it."""
+    return [Draft(draft_number(path.read_bytes()), path) for path in sorted(folder.glob("*.pdf"))]
 
 
 def sign_drafts(
@@ -75,6 +71,9 @@ def sign_drafts(
 def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path, actor: str,
               remove: bool) -> Outcome:
     src = str(draft.path)
+    if draft.number is None:
+        return Outcome("failed", None, src, errors=(
+            f"{src}: not a draft of this office, or damaged: no registration number in it",))
     rec = registry.get(draft.number)
     if rec is None:
         return Outcome("failed", None, src, draft.number,
