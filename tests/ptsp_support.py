@@ -123,3 +123,13 @@ def write_batch(directory: Path, count: int, seed: int, name: str = "apps.jsonl"
     path.write_text("".join(json.dumps(a) + "\n"
                             for a in sample_batch(load_catalog(), count=count, seed=seed)))
     return path
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """``ptsp ARGS`` in this process: (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from ptsp.cli import cli
+
+    r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr

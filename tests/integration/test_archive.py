@@ -9,22 +9,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from generator.catalog import load_catalog
-from ptsp.cli import cli
 from ptsp.samples import sample_batch
 from signer.archive import archive_state
 from signer.validate import TrustSettings, ades_validate, simulate_future
+from tests.ptsp_support import run_cli as run
 from tests.ptsp_support import write_profile
 from tests.signer_support import shared_services, shared_test_pki
 
 pytestmark = pytest.mark.integration
-
-
-def run(*args: str):
-    r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 def test_lta_offline_future_and_renewal(tmp_path):

@@ -7,18 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from ptsp.cli import cli
+from tests.ptsp_support import run_cli as run
 from tests.ptsp_support import write_batch, write_profile
 from tests.signer_support import shared_services, shared_test_pki
 
 pytestmark = pytest.mark.integration
-
-
-def run(*args: str):
-    r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 def test_generate_then_sign_resumably(tmp_path):

@@ -6,11 +6,10 @@ import json
 import shutil
 
 import pytest
-from click.testing import CliRunner
 
 from generator.catalog import load_catalog
-from ptsp.cli import cli
 from ptsp.samples import sample_batch
+from tests.ptsp_support import run_cli as run
 from tests.ptsp_support import write_profile
 from tests.signer_support import (
     make_nss_db,
@@ -21,11 +20,6 @@ from tests.signer_support import (
 
 pytestmark = pytest.mark.integration
 N = 50
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 @pytest.fixture(scope="module")

@@ -6,20 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from generator.catalog import load_catalog
-from ptsp.cli import cli
 from ptsp.samples import sample_batch
+from tests.ptsp_support import run_cli as run
 from tests.ptsp_support import write_profile
 from tests.signer_support import shared_services, shared_test_pki
 
 pytestmark = pytest.mark.integration
-
-
-def run(*args: str):
-    r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 def test_correct_revoke_and_verify(tmp_path):
