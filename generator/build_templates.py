@@ -30,6 +30,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from .catalog import TEMPLATES_DIR, Catalog, Service, load_catalog
+from .slim import slim_parts
 
 FONT = "Arial"
 SIZE = Pt(11)
@@ -362,14 +363,16 @@ def build_document(service: Service) -> bytes:
 
 
 def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite the zip with fixed timestamps and order so builds are reproducible."""
+    """Rewrite the zip slim (see :mod:`generator.slim`), with fixed timestamps and order so
+    builds are reproducible."""
     src = zipfile.ZipFile(io.BytesIO(data))
+    parts = slim_parts({n: src.read(n) for n in src.namelist()})
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n)):
+        for name in sorted(parts, key=lambda n: (n != "[Content_Types].xml", n)):
             info = zipfile.ZipInfo(name, _ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, src.read(name))
+            dst.writestr(info, parts[name])
     return out.getvalue()
 
 

@@ -6,6 +6,7 @@ still holds template markup is an error, never a decree.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -27,6 +28,7 @@ from .applications import Application
 from .catalog import TEMPLATES_DIR, Service
 from .dates import ORDINALS, add_years, long_date, roman, spell
 from .errors import CatalogError, RenderError
+from .slim import slim_parts
 
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
@@ -270,8 +272,8 @@ class CompiledTemplate:
              cache_dir: Path | None = None) -> CompiledTemplate | None:
         data = _template_bytes(str(path))
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            entries = [(n, z.read(n)) for n in z.namelist()]
-        parts = dict(entries)
+            parts = slim_parts({n: z.read(n) for n in z.namelist()})
+        names = list(parts)
         doc = parts.get("word/document.xml", b"").decode("utf-8")
         rels = parts.get("word/_rels/document.xml.rels", b"").decode("utf-8")
         targets: dict[str, str | None] = {}
@@ -297,10 +299,14 @@ class CompiledTemplate:
             templates = {name: env.from_string(src) for name, src in sources.items()}
         else:
             # Through a loader, so that the environment's bytecode cache is used.
-            loader_env = env.overlay(loader=jinja2.DictLoader(sources))
+            # Named by content: the cache keys compiled code by template name, and every
+            # template has a "word/document.xml" (same name, different code).
+            keyed = {f"{hashlib.sha256(src.encode('utf-8')).hexdigest()[:32]}/{name}": src
+                     for name, src in sources.items()}
+            loader_env = env.overlay(loader=jinja2.DictLoader(keyed))
             loader_env.bytecode_cache = env.bytecode_cache
-            templates = {name: loader_env.get_template(name) for name in sources}
-        entries = [(n, parts[n]) for n, _ in entries]
+            templates = {key.split("/", 1)[1]: loader_env.get_template(key) for key in keyed}
+        entries = [(n, parts[n]) for n in names]
         return cls(entries, templates, targets["ptsp-qr"], helper)
 
     def render(self, ctx: dict[str, Any], qr: bytes, props: dict[str, str]) -> bytes:
@@ -328,7 +334,6 @@ def _patched_sources(parts: dict[str, bytes], helper: DocxTemplate,
                      cache_dir: Path | None) -> dict[str, str]:
     """docxtpl's preprocessing of each XML part (tags split across runs joined, {%tr %} and
     {%p %} turned into plain Jinja), cached by the parts' content."""
-    import hashlib
     import json
 
     import docxtpl
