@@ -4,13 +4,17 @@ Each instance is one ``soffice`` with its own user profile, driven over UNO by a
 (``uno_worker.py``) that runs under the system Python where the ``uno`` module lives. The pool
 restarts an instance after ``max_docs`` conversions or when its memory passes ``max_rss_mb``,
 kills and retries a conversion that hangs past ``timeout``, and replaces an instance that dies.
+
+Each instance is sent up to ``depth`` requests at a time (default 2): while LibreOffice converts
+one document the next one already waits in its pipe, so it never idles while the Python side
+(busy rendering and signing other decrees) gets round to asking. Without it each instance sat
+idle about 13% of a batch. Replies come back in order; each caller reads its own.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import queue
 import shutil
 import signal
 import subprocess
@@ -29,7 +33,11 @@ WORKER = Path(__file__).with_name("uno_worker.py")
 
 
 class Converter(Protocol):
-    """Turns DOCX bytes into PDF bytes. ``close`` releases whatever it started."""
+    """Turns DOCX bytes into PDF bytes. ``close`` releases whatever it started.
+
+    A converter may also say how many ``convert`` calls it serves at once (``capacity``), so
+    that a caller runs enough threads to keep it busy.
+    """
 
     def convert(self, docx: bytes, name: str = "document") -> bytes: ...
 
@@ -48,6 +56,7 @@ class PoolSettings:
     start_timeout: float = 90.0
     max_docs: int = 300
     max_rss_mb: int = 900
+    depth: int = 2
     pdfa: bool = True
     python: str = "/usr/bin/python3"
     soffice: str = "soffice"
@@ -79,6 +88,17 @@ class _Instance:
         self._buf = b""
         self.soffice_pid: int | None = None
         self.docs = 0
+        # Requests in flight: sent in order, answered in order. ``generation`` changes when
+        # the process is killed or replaced: requests of an older generation are lost.
+        self.lock = threading.Lock()
+        self.turn = threading.Condition(self.lock)
+        self.generation = 0
+        self.sent = 0
+        self.answered = 0
+        self.last_answer = 0.0
+        self.outstanding = 0  # requests reserved on this instance by callers (pool-locked)
+        self.draining = False
+        self.crashed = False  # killed after a crash or hang: its next start is a restart
 
     def _claim_profile(self) -> Path:
         """A LibreOffice user profile no other live process uses (two instances sharing one
@@ -125,6 +145,8 @@ class _Instance:
             raise ConversionError(f"LibreOffice did not start ({why}); is python3-uno installed?")
         self.soffice_pid = int(hello["soffice_pid"])
         self.docs = 0
+        self.sent = self.answered = 0
+        self.last_answer = 0.0
 
     def _reply(self, timeout: float) -> dict | None:
         """The worker's next JSON line, read on the calling thread (no pump thread: fewer
@@ -139,10 +161,13 @@ class _Instance:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
+            try:
+                ready, _, _ = select.select([fd], [], [], remaining)
+                chunk = os.read(fd, 65536) if ready else None
+            except (OSError, ValueError):  # the pipe was closed under us: the worker is gone
+                return None
+            if chunk is None:
                 raise TimeoutError
-            chunk = os.read(fd, 65536)
             if not chunk:
                 return None
             self._buf += chunk
@@ -166,31 +191,73 @@ class _Instance:
         return 0.0
 
     def convert(self, docx: bytes, name: str, timeout: float) -> bytes:
+        """Send one request, wait for the ones sent before it, read its answer.
+
+        Raises ``TimeoutError`` (this document hung: the process has been killed), ``_Crashed``
+        (the process died during this document), ``_Lost`` (it was killed or died while another
+        document was being converted: this one was never looked at) or ConversionError.
+        """
         import json
 
-        assert self.proc is not None and self.proc.stdin is not None
-        stem = f"{uuid.uuid4().hex}"
+        stem = uuid.uuid4().hex
         src, dst = self.scratch / f"{stem}.docx", self.scratch / f"{stem}.pdf"
         src.write_bytes(docx)
         try:
-            self.proc.stdin.write(
-                (json.dumps({"in": str(src), "out": str(dst)}) + "\n").encode())
-            reply = self._reply(timeout)
-            if reply is None or reply.get("fatal"):
-                raise _Crashed("LibreOffice exited during the conversion")
+            with self.lock:
+                if not self.alive:
+                    raise _Lost("LibreOffice was restarted")
+                assert self.proc is not None and self.proc.stdin is not None
+                generation, seq = self.generation, self.sent
+                try:
+                    self.proc.stdin.write((json.dumps(
+                        {"id": stem, "in": str(src), "out": str(dst)}) + "\n").encode())
+                except OSError:
+                    pass  # the worker is gone: whoever reads next finds out and restarts it
+                self.sent += 1
+                sent_at = time.monotonic()
+                while self.answered != seq and self.generation == generation:
+                    self.turn.wait()
+                if self.generation != generation:
+                    raise _Lost("LibreOffice was restarted while the document waited")
+            # Our turn: only this thread reads, and nobody replaces the process while a
+            # request is in flight. The conversion began when the one before it was answered,
+            # or when it was sent.
+            deadline = max(sent_at, self.last_answer) + timeout
+            try:
+                reply = self._reply(deadline - time.monotonic())
+            except TimeoutError:
+                with self.lock:
+                    self._abandon()
+                raise
+            with self.lock:
+                if reply is None or reply.get("fatal") or reply.get("id", stem) != stem:
+                    self._abandon()
+                    raise _Crashed("LibreOffice exited during the conversion" if reply is None
+                                   or reply.get("fatal") else "LibreOffice worker out of step")
+                self.answered += 1
+                self.last_answer = time.monotonic()
+                self.turn.notify_all()
+                if reply.get("ok"):
+                    self.docs += 1
             if not reply.get("ok"):
                 raise ConversionError(f"{name}: LibreOffice could not convert it: "
                                       f"{reply.get('error')}")
-            self.docs += 1
             data = dst.read_bytes()
             if not data.startswith(b"%PDF-"):
                 raise ConversionError(f"{name}: LibreOffice wrote no PDF")
             return data
-        except BrokenPipeError:
-            raise _Crashed("LibreOffice worker is gone") from None
         finally:
             src.unlink(missing_ok=True)
             dst.unlink(missing_ok=True)
+
+    def _abandon(self) -> None:
+        """Kill the process; requests still waiting for it are lost (called with the lock,
+        by the thread whose turn it is)."""
+        self.generation += 1
+        self.sent = self.answered = 0
+        self.crashed = True
+        self.turn.notify_all()
+        self.kill()
 
     def kill(self) -> None:
         if self.proc is not None:
@@ -228,15 +295,22 @@ class _Instance:
 
 
 class _Crashed(Exception):
-    pass
+    """The LibreOffice process died or hung during this document."""
+
+
+class _Lost(_Crashed):
+    """The process was replaced before this document's turn: not this document's fault."""
 
 
 class LibreOfficePool:
-    """A thread-safe pool of warm LibreOffice instances; ``convert`` may be called from threads."""
+    """A thread-safe pool of warm LibreOffice instances; ``convert`` may be called from threads
+    (up to ``size * depth`` of them keep every instance busy)."""
 
     def __init__(self, settings: PoolSettings | None = None, *, workdir: Path | None = None,
                  on_event: Callable[[str], None] | None = None) -> None:
         self.settings = settings or PoolSettings()
+        if self.settings.depth < 1:
+            raise ValueError("depth must be at least 1")
         self._own_dir = workdir is None
         base = Path(tempfile.gettempdir() if Path("/dev/shm").is_dir() is False else "/dev/shm")
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ptsp-lo-",
@@ -244,12 +318,10 @@ class LibreOfficePool:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.stats = PoolStats()
         self._on_event = on_event or (lambda msg: None)
-        self._idle: queue.Queue[_Instance] = queue.Queue()
         self._all = [_Instance(self.settings, self.workdir) for _ in range(self.settings.size)]
-        for inst in self._all:
-            self._idle.put(inst)
         self._closed = False
         self._lock = threading.Lock()
+        self._free = threading.Condition(self._lock)
 
     def __enter__(self) -> LibreOfficePool:
         return self
@@ -263,8 +335,9 @@ class LibreOfficePool:
 
         def go(inst: _Instance) -> None:
             try:
-                if not inst.alive:
-                    inst.start()
+                with inst.lock:
+                    if not inst.alive:
+                        inst.start()
             except BaseException as e:  # noqa: BLE001 - collected and re-raised below
                 errors.append(e)
 
@@ -277,64 +350,119 @@ class LibreOfficePool:
             raise errors[0]
 
     @property
+    def capacity(self) -> int:
+        """How many ``convert`` calls it serves at once (more wait their turn)."""
+        return self.settings.size * self.settings.depth
+
+    @property
     def soffice_pids(self) -> list[int]:
         return [i.soffice_pid for i in self._all if i.soffice_pid is not None]
 
     def convert(self, docx: bytes, name: str = "document") -> bytes:
-        if self._closed:
-            raise ConversionError("converter pool is closed")
-        inst = self._idle.get()
-        try:
-            return self._convert_on(inst, docx, name)
-        finally:
-            self._recycle(inst)
-            self._idle.put(inst)
-
-    def _convert_on(self, inst: _Instance, docx: bytes, name: str) -> bytes:
         last: Exception | None = None
-        for attempt in (1, 2):
-            if not inst.alive:
-                if inst.proc is not None or inst.docs:
-                    self.stats.crashes += 1
-                inst.kill()
-                inst.start()
-                if attempt == 2 or last is not None:
-                    self.stats.restarts += 1
+        attempts = lost = 0
+        while attempts < 2:
+            inst = self._acquire()
             try:
                 data = inst.convert(docx, name, self.settings.timeout)
                 with self._lock:
                     self.stats.conversions += 1
                 return data
+            except _Lost:
+                # Another document hung or LibreOffice died while this one waited: send it
+                # again, without counting it against this document.
+                lost += 1
+                if lost > 10:
+                    raise ConversionError(f"{name}: LibreOffice keeps failing") from None
+                continue
             except TimeoutError:
-                self.stats.timeouts += 1
+                with self._lock:
+                    self.stats.timeouts += 1
                 self._on_event(f"{name}: conversion timed out after "
                                f"{self.settings.timeout:.0f} s; restarting LibreOffice")
                 last = ConversionError(f"{name}: conversion timed out after "
                                        f"{self.settings.timeout:.0f} s")
-                inst.kill()
             except _Crashed as e:
-                self.stats.crashes += 1
+                with self._lock:
+                    self.stats.crashes += 1
                 self._on_event(f"{name}: {e}; restarting LibreOffice")
                 last = ConversionError(f"{name}: {e}")
-                inst.kill()
-            if attempt == 1:
-                self.stats.retries += 1
+            finally:
+                self._release(inst)
+            attempts += 1
+            if attempts < 2:
+                with self._lock:
+                    self.stats.retries += 1
         assert last is not None
         raise last
 
-    def _recycle(self, inst: _Instance) -> None:
+    def _acquire(self) -> _Instance:
+        """Reserve a place on the least busy instance and make sure it runs."""
+        depth = self.settings.depth
+        with self._free:
+            while True:
+                if self._closed:
+                    raise ConversionError("converter pool is closed")
+                free = [i for i in self._all if not i.draining and i.outstanding < depth]
+                if free:
+                    inst = min(free, key=lambda i: i.outstanding)
+                    inst.outstanding += 1
+                    break
+                self._free.wait()
+        try:
+            with inst.lock:
+                # A process that died with requests in flight is restarted by the thread whose
+                # turn it is (it reads the end of the pipe); wait for that.
+                while not inst.alive and inst.sent != inst.answered:
+                    inst.turn.wait(0.5)
+                if not inst.alive:
+                    if inst.proc is not None:  # it was running: it died while idle
+                        inst.crashed = True
+                        with self._lock:
+                            self.stats.crashes += 1
+                    inst.kill()
+                    inst.generation += 1
+                    inst.start()
+                    if inst.crashed:
+                        inst.crashed = False
+                        with self._lock:
+                            self.stats.restarts += 1
+        except BaseException:
+            self._release(inst)
+            raise
+        return inst
+
+    def _release(self, inst: _Instance) -> None:
         s = self.settings
-        if inst.alive and (inst.docs >= s.max_docs or inst.rss_mb() > s.max_rss_mb):
-            self._on_event(f"recycling LibreOffice instance {inst.id} after {inst.docs} documents")
+        grown = (inst.alive and not inst.draining
+                 and (inst.docs >= s.max_docs or inst.rss_mb() > s.max_rss_mb))
+        with self._free:
+            inst.outstanding -= 1
+            if grown:
+                inst.draining = True
+            stop = inst.draining and inst.outstanding == 0
+            self._free.notify_all()
+        if not stop:
+            return
+        self._on_event(f"recycling LibreOffice instance {inst.id} after {inst.docs} documents")
+        with inst.lock:
+            inst.generation += 1
             inst.stop()
+            inst.docs = 0
+        with self._free:
             self.stats.restarts += 1
+            inst.draining = False
+            self._free.notify_all()
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+        with self._free:
+            if self._closed:
+                return
+            self._closed = True
+            self._free.notify_all()
         for inst in self._all:
-            inst.stop()
+            with inst.lock:
+                inst.stop()
             inst.release()
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)

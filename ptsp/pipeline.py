@@ -223,7 +223,10 @@ class Pipeline:
         self.signer = signer
         self.out_dir = out_dir
         self.actor = actor
-        self.workers = workers or max(2, (os.cpu_count() or 2) + 1)
+        # Enough threads that every conversion slot of the converter is used while others
+        # render and sign: with two LibreOffice instances taking two requests each, six.
+        cores = os.cpu_count() or 2
+        self.workers = workers or max(2, int(getattr(converter, "capacity", cores)) + cores)
         self.in_flight = in_flight or self.workers * 2
         self.issued_on = issued_on
         self.renderer = DecreeRenderer(

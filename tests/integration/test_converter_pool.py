@@ -147,3 +147,95 @@ def test_instances_are_recycled_past_the_memory_bound(tmp_path, docx):
         pool.convert(docx)
         assert pool.stats.restarts == 1  # soffice.bin holds ~200 MB: past 50 MB, recycled
         assert pool.convert(docx).startswith(b"%PDF-")
+
+
+def _numbered(n: int) -> tuple[str, bytes]:
+    profile, catalog = load_profile(), load_catalog()
+    service = catalog.get("SIPB")
+    app = validate_record(sample_application(service, n), RecordRef("t", n), catalog)
+    number = f"503/{n:04d}/SIPB/X/XI/2026"
+    r = DecreeRenderer(profile.render_context(), emblem=profile.office.emblem)
+    return number, r.render(service, app, RenderInput(number, "https://x/v/t", date(2026, 11, 27)))
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    import subprocess
+    import uuid
+
+    f = tmp_path / f"{uuid.uuid4().hex}.pdf"
+    f.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(f), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _convert_all(pool: LibreOfficePool, docs: list[tuple[str, bytes]],
+                 during: callable | None = None) -> dict[str, bytes | Exception]:
+    results: dict[str, bytes | Exception] = {}
+
+    def one(number: str, data: bytes) -> None:
+        try:
+            results[number] = pool.convert(data, name=number)
+        except Exception as e:  # noqa: BLE001 - the test looks at it
+            results[number] = e
+
+    threads = [threading.Thread(target=one, args=d) for d in docs]
+    for t in threads:
+        t.start()
+    if during is not None:
+        during()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+def test_queued_requests_come_back_to_their_own_callers(tmp_path):
+    """Six callers, one instance taking two requests at a time: every caller gets the PDF of
+    its own document (replies are matched to requests, in order)."""
+    docs = [_numbered(n) for n in range(1, 7)]
+    with LibreOfficePool(PoolSettings(size=1, depth=2), workdir=tmp_path / "lo") as pool:
+        results = _convert_all(pool, docs)
+        assert pool.stats.conversions == 6 and pool.stats.crashes == 0
+    for number, _ in docs:
+        pdf = results[number]
+        assert isinstance(pdf, bytes), pdf
+        text = _pdf_text(pdf, tmp_path)
+        assert f"NOMOR {number}" in text
+        assert sum(f"NOMOR {other}" in text for other, _ in docs) == 1
+
+
+def test_a_hang_does_not_lose_the_queued_request(tmp_path):
+    """LibreOffice hangs with one request converting and one waiting in its pipe: the hung
+    one times out and is retried, the waiting one is sent again; both come back."""
+    docs = [_numbered(n) for n in (11, 12)]
+    with LibreOfficePool(PoolSettings(size=1, depth=2, timeout=4),
+                         workdir=tmp_path / "lo") as pool:
+        pool.start()
+        (pid,) = pool.soffice_pids
+        os.kill(pid, signal.SIGSTOP)
+        results = _convert_all(pool, docs)
+        assert pool.stats.timeouts == 1, pool.stats  # the waiting one is not a timeout
+        assert _gone(pid)
+    for number, _ in docs:
+        assert isinstance(results[number], bytes), results[number]
+        assert f"NOMOR {number}" in _pdf_text(results[number], tmp_path)
+
+
+def test_a_crash_with_requests_queued_loses_none(tmp_path):
+    docs = [_numbered(n) for n in range(21, 27)]
+    killed: list[int] = []
+    with LibreOfficePool(PoolSettings(size=1, depth=2), workdir=tmp_path / "lo") as pool:
+        pool.start()
+
+        def kill_after_first() -> None:
+            deadline = time.monotonic() + 60
+            while pool.stats.conversions < 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            killed.extend(pool.soffice_pids)
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+
+        results = _convert_all(pool, docs, during=kill_after_first)
+        assert killed and pool.soffice_pids and pool.soffice_pids != killed
+    for number, _ in docs:
+        assert isinstance(results[number], bytes), results[number]
+        assert f"NOMOR {number}" in _pdf_text(results[number], tmp_path)
