@@ -218,6 +218,48 @@ def test_lta_validates_offline_with_ades_and_in_the_future(signed, trust, pki) -
     assert later.ok, later.all_reasons
 
 
+def test_lta_layout_two_updates_dss_with_the_document_timestamp(signed, trust) -> None:
+    """B-LTA in as few revisions as PAdES allows: the signature, then one update holding the
+    DSS and the document timestamp over it. No VRI (not needed by PAdES baseline)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    data = signed[PadesLevel.B_LTA]
+    reader = PdfFileReader(BytesIO(data))
+    assert reader.xrefs.total_revisions == 3  # the document, the signature, DSS + timestamp
+    dss = reader.root["/DSS"]
+    assert "/VRI" not in dss
+    assert len(dss["/Certs"]) >= 2 and ("/OCSPs" in dss or "/CRLs" in dss)
+    # the DSS came with the last revision, the one the document timestamp signs
+    assert reader.xrefs.get_introducing_revision(reader.root.raw_get("/DSS")) == 2
+    report = validate_pdf(data, trust)
+    (ts,) = [s for s in report.signatures if s.is_doc_timestamp]
+    assert ts.coverage == "entire_file" and ts.intact and ts.trusted
+
+
+def test_batch_attributes_are_encoded_once_and_still_per_document(pki, services, kadis_key,
+                                                                   trust) -> None:
+    """The signer's certificate reference and claimed title are the same bytes in every
+    signature of a batch; the message digest differs; each validates."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import find_unique_cms_attribute
+
+    with BatchSigner(kadis_key, _settings(pki, PadesLevel.B_T)) as signer:
+        docs = [signer.sign(make_pdf(f"SK {i}")) for i in range(3)]
+    attrs = []
+    for d in docs:
+        sig = PdfFileReader(BytesIO(d)).embedded_signatures[0]
+        signed_attrs = sig.signer_info["signed_attrs"]
+        attrs.append({name: find_unique_cms_attribute(signed_attrs, name).dump()
+                      for name in ("signing_certificate_v2", "signer_attributes_v2",
+                                   "message_digest")})
+        assert validate_pdf(d, trust).ok
+    assert len({a["signing_certificate_v2"] for a in attrs}) == 1
+    assert len({a["signer_attributes_v2"] for a in attrs}) == 1
+    assert len({a["message_digest"] for a in attrs}) == 3
+    # and the signer object is left as it was found
+    assert kadis_key.pyhanko_signer.signed_attr_prov_spec is None
+
+
 def test_revocation_data_is_fetched_once_per_batch(pki, services, kadis_key, trust) -> None:
     before = services.requests_served
     settings = _settings(pki, PadesLevel.B_LTA)
