@@ -191,3 +191,57 @@ def test_signature_field_sits_on_the_qr_code(batch):
         assert page_index == fast.page
         rect = [float(x) for x in sig["/Rect"]]
         assert all(abs(a - b) < 1.0 for a, b in zip(rect, fast.box, strict=True))
+
+
+def test_images_are_embedded_losslessly(batch):
+    """The QR code and the emblem go into the PDF as they are in the DOCX: no JPEG
+    artefacts on a code meant to be scanned, no resampling (LibreOffice's default is both)."""
+    from pypdf import PdfReader
+
+    for pdf in sorted(batch["out"].glob("*.pdf"))[:3]:
+        images = []
+        for page in PdfReader(str(pdf)).pages:
+            xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+            for xo in xobjects.values():
+                xo = xo.get_object()
+                if xo.get("/Subtype") == "/Image":
+                    images.append(xo)
+        assert len(images) >= 2  # the emblem and the QR code
+        for xo in images:
+            filters = xo.get("/Filter")
+            filters = list(filters) if isinstance(filters, list) else [filters]
+            assert "/DCTDecode" not in filters, (pdf.name, filters)
+        qr = [xo for xo in images if xo["/Width"] == xo["/Height"]]
+        assert qr and all(xo["/Width"] >= 200 for xo in qr)  # the QR at its own resolution
+
+
+def test_qr_box_is_found_in_a_pdf_with_a_damaged_xref(batch, monkeypatch):
+    """Every cross-reference entry one byte off: the box is still found. And when the strict
+    reading fails outright, the lenient one is used."""
+    import re
+
+    import generator.layout as layout
+
+    pdf = sorted(batch["out"].glob("*.pdf"))[0].read_bytes()
+    data = pdf[: pdf.index(b"%%EOF") + 5]  # the unsigned revision, as LibreOffice wrote it
+    want = layout.find_qr_box(data)
+    m = re.search(rb"\nxref\r?\n0 (\d+)\r?\n0000000000 65535 f\s*\r?\n", data)
+    assert m
+    start, n = m.end(), int(m.group(1))
+    table = data[start:start + 20 * (n - 1)]
+    bumped = b"".join(b"%010d" % (int(table[i:i + 10]) + 1) + table[i + 10:i + 20]
+                      for i in range(0, len(table), 20))
+    broken = data[:start] + bumped + data[start + len(bumped):]
+    assert layout.find_qr_box(broken) == want
+
+    real = layout.PdfReader
+    calls = []
+
+    def picky(stream, strict=False):
+        calls.append(strict)
+        if strict:
+            raise ValueError("strict reading refused")
+        return real(stream, strict=strict)
+
+    monkeypatch.setattr(layout, "PdfReader", picky)
+    assert layout.find_qr_box(broken) == want and calls == [True, False]

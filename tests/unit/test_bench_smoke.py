@@ -112,3 +112,36 @@ def test_skipped_baselines_are_reported_not_failed():
     assert r["targets"]["vs_carbone"]["ok"] is None
     assert r["targets"]["sign_cpu"]["ok"] is None  # the 60 ms limit is for B-LTA
     bench.format_table(r)
+
+
+def test_carbone_verdict_is_the_median_of_the_rounds():
+    bench = _bench()
+    r = _result(bench)
+    base = r["carbone"]
+    rounds = [{"round": 1, "first": "carbone", "carbone_docs_per_s": 4.0, "ptsp_docs_per_s": 3.6,
+               "ratio": 0.9},
+              {"round": 2, "first": "ptsp", "carbone_docs_per_s": 4.0, "ptsp_docs_per_s": 4.8,
+               "ratio": 1.2},
+              {"round": 3, "first": "carbone", "carbone_docs_per_s": 4.0,
+               "ptsp_docs_per_s": 4.4, "ratio": 1.1}]
+    carbone = dict(base, rounds=rounds, ratio_median=1.1)
+    r2 = bench.build_result(machine=r["machine"], git=r["git"], config=r["config"],
+                            pipeline_raw=_raw(10), naive=r["naive"], carbone=carbone)
+    t = r2["targets"]["vs_carbone"]
+    assert t["value"] == 1.1 and t["ok"] is True and "median of 3 rounds" in t["note"]
+    assert "round 2 (ptsp first)" in bench.format_table(r2)
+    # without rounds: the main run's warm rate against Carbone's
+    assert r["targets"]["vs_carbone"]["value"] == round(
+        r["pipeline"]["steady_docs_per_s"] / base["docs_per_s"], 2)
+
+
+def test_demo_services_cpu_is_not_libreoffice():
+    bench = _bench()
+    raw = _raw(10)
+    raw["children_cpu_s"] = 2.0  # LibreOffice 1.45 sampled + the demo TSA child 0.5
+    raw["procs"].append({"pid": 13, "kind": "python", "phase": "pipeline", "cpu_s": 0.5,
+                         "hwm_kb": 40 * 1024, "rss_max_kb": 40 * 1024})
+    p = bench.summarize_pipeline(raw)
+    assert p["stage_cpu_ms_per_doc"]["convert"] == 150.0
+    assert p["cpu_ms_per_doc"]["demo_services"] == 50.0
+    assert p["cpu_ms_per_doc"]["total"] == round(1000 * (0.8 + 1.5 + 0.5) / 10, 2)
