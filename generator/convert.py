@@ -329,8 +329,15 @@ class LibreOfficePool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self) -> None:
-        """Start every instance now (in parallel) instead of on first use."""
+    def start(self, *, wait: bool = True) -> None:
+        """Start every instance now (in parallel) instead of on first use. With
+        ``wait=False`` they start in the background while the caller gets on with other
+        set-up (a conversion waits for its instance; a failed start is retried by it)."""
+        if not wait:
+            for inst in self._all:
+                threading.Thread(target=self._start_quietly, args=(inst,), daemon=True,
+                                 name=f"ptsp-lo-start-{inst.id}").start()
+            return
         errors: list[BaseException] = []
 
         def go(inst: _Instance) -> None:
@@ -348,6 +355,14 @@ class LibreOfficePool:
             t.join()
         if errors:
             raise errors[0]
+
+    def _start_quietly(self, inst: _Instance) -> None:
+        try:
+            with inst.lock:
+                if not inst.alive and not self._closed:
+                    inst.start()
+        except Exception:  # noqa: BLE001 - the first conversion on it starts it again and says why
+            pass
 
     @property
     def capacity(self) -> int:

@@ -39,11 +39,15 @@ def run_issue(
     source = key_source(profile, secret_env=secret_env, prompt=prompt)
     registry = registry_factory()
     try:
-        with source.unlock() as key, local_services(profile):
-            with batch_signer(profile, key, level=level) as signer, LibreOfficePool(
-                PoolSettings(**({"size": workers} if workers else {})),
-                workdir=profile.storage.data_dir / "lo", on_event=on_message,
-            ) as pool:
+        with LibreOfficePool(
+            PoolSettings(**({"size": workers} if workers else {})),
+            workdir=profile.storage.data_dir / "lo", on_event=on_message,
+        ) as pool:
+            # LibreOffice starts (about a second) while the key is unlocked and the timestamp
+            # service comes up; a wrong passphrase still stops the batch before any document.
+            pool.start(wait=False)
+            with source.unlock() as key, local_services(profile), \
+                    batch_signer(profile, key, level=level) as signer:
                 pipeline = Pipeline(
                     profile=profile, catalog=catalog, registry=registry, converter=pool,
                     signer=sign_stage(profile, key, signer),
