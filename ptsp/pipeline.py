@@ -38,9 +38,9 @@ from .registry import ConflictError, InvalidRequest, InvalidTransition, Record, 
 Progress = Callable[[int, int | None], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one record of a batch."""
+    """What happened to one record of a batch (one per record is kept: slots keep it small)."""
 
     status: str  # issued | already_issued | drafted | rejected | failed
     application_id: str | None

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
+import itertools
 import json
 import os
 import platform
@@ -320,18 +322,42 @@ def write_bench_profile(directory: Path, pki: Any, level: str) -> Path:
     return path
 
 
-def make_applications(catalog: Any, count: int, permits: list[str] | None,
-                      seed: int = 2026) -> list[dict[str, Any]]:
-    from ptsp.samples import sample_application, sample_batch
-
-    if not permits:
-        return sample_batch(catalog, count=count, seed=seed)
+def iter_applications(catalog: Any, count: int, permits: list[str] | None,
+                      seed: int = 2026) -> Iterator[dict[str, Any]]:
+    """The synthetic applications one by one (as ``sample_batch`` makes them): the benchmark
+    must not hold N of them in memory, or its own memory would grow with N."""
     import random
 
-    services = [catalog.get(p) for p in permits]
+    from ptsp.samples import sample_application
+
+    services = ([catalog.get(p) for p in permits] if permits
+                else list(catalog.with_templates))
     rng = random.Random(seed)
-    return [sample_application(services[i % len(services)], i + 1,
-                               rng=random.Random(rng.random())) for i in range(count)]
+    for i in range(count):
+        yield sample_application(services[i % len(services)], i + 1,
+                                 rng=random.Random(rng.random()))
+
+
+def write_applications(path: Path, catalog: Any, count: int, permits: list[str] | None,
+                       keep: int) -> tuple[list[dict[str, Any]], int]:
+    """Write the applications to ``path`` (JSON Lines); return the first ``keep`` and the number
+    of permit types."""
+    first: list[dict[str, Any]] = []
+    kinds: set[str] = set()
+    with path.open("w", encoding="utf-8") as f:
+        for r in iter_applications(catalog, count, permits):
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            kinds.add(r["permit"])
+            if len(first) < keep:
+                first.append(r)
+    return first, len(kinds)
+
+
+def reset_peak_memory() -> None:
+    """Start this process's VmHWM afresh (Linux: /proc/self/clear_refs), so the peak measured
+    is the pipeline's, not the set-up's."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def registry_factory(profile: Any, url: str) -> Callable[[], Any]:
@@ -372,6 +398,8 @@ def run_pipeline(profile: Any, catalog: Any, input_path: Path, out_dir: Path, db
 
     messages: list[str] = []
     sampler.phase = phase
+    gc.collect()
+    reset_peak_memory()
     sampler.sample()
     cpu0_self, cpu0_children = cpu_times()
     busy0, _ = machine_cpu()
@@ -1056,12 +1084,12 @@ def main(argv: list[str] | None = None) -> int:
     profile = load_profile(write_bench_profile(run_dir, pki, args.level))
     catalog = load_catalog()
     permits = [p.strip() for p in args.permits.split(",") if p.strip()] or None
-    records = make_applications(catalog, args.count, permits)
     input_path = run_dir / "approved.jsonl"
-    input_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    keep = max(args.naive_count, args.carbone_count or 200)
+    records, permit_types = write_applications(input_path, catalog, args.count, permits, keep)
     config = {"count": args.count, "naive_count": 0 if args.no_naive else args.naive_count,
               "level": args.level, "workers": args.workers, "permits": permits,
-              "permit_types": len({r["permit"] for r in records}),
+              "permit_types": permit_types,
               "carbone_count": 0 if args.no_carbone else min(args.count,
                                                              args.carbone_count or 200)}
 
@@ -1080,7 +1108,8 @@ def main(argv: list[str] | None = None) -> int:
             errors=[e for o in report.outcomes for e in o.errors])
         if raw["failed"]:
             log(f"bench: {raw['failed']} documents failed, e.g. {raw['errors'][:2]}")
-        apps = [a for a in read_applications(input_path, catalog) if hasattr(a, "permit")]
+        apps = [a for a in itertools.islice(read_applications(input_path, catalog), keep)
+                if hasattr(a, "permit")]
 
         naive = None
         if not args.no_naive and args.naive_count > 0:

@@ -206,6 +206,8 @@ class BatchSigner:
         ``settings.timestamp_url`` (for tests: an in-process ``DummyTimeStamper``).
     :param revinfo_max_age: seconds for which validated chains and fetched revocation data
         are reused (B-LT/B-LTA); a long-lived signer refetches after that.
+    :param revinfo_max_docs: and for at most this many signatures: pyHanko's validation
+        context keeps a little of every path it checks, so a long batch starts a fresh one.
 
     Thread safety: :meth:`sign` may be called from several threads; calls are serialised
     by a lock (signing is CPU-bound Python; use processes for parallelism). It must not be
@@ -222,6 +224,7 @@ class BatchSigner:
         trust_roots: list[Path] | None = None,
         timestamper: Any = None,
         revinfo_max_age: float = 600.0,
+        revinfo_max_docs: int = 1000,
     ) -> None:
         from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
@@ -234,6 +237,8 @@ class BatchSigner:
         self._validation_info: Any = None
         self._validation_info_at = 0.0
         self._revinfo_max_age = revinfo_max_age
+        self._revinfo_max_docs = revinfo_max_docs
+        self._signed_with_info = 0
         self._roots: list[Any] = []
         self._bytes_reserved: int | None = None
         self._closed = False
@@ -344,8 +349,11 @@ class BatchSigner:
     async def _refresh_if_stale(self) -> None:
         if self._validation_context is None or self._validation_info is None:
             return
-        if time.monotonic() - self._validation_info_at <= self._revinfo_max_age:
+        self._signed_with_info += 1
+        if (time.monotonic() - self._validation_info_at <= self._revinfo_max_age
+                and self._signed_with_info <= self._revinfo_max_docs):
             return
+        self._signed_with_info = 0
         await self._validation_context.aclose()
         self._validation_context = self._new_validation_context()
         self._validation_info = None
@@ -412,6 +420,7 @@ class BatchSigner:
             if not writer.prev.embedded_timestamp_signatures:
                 self._validation_info = validation_info
                 self._validation_info_at = time.monotonic()
+                self._signed_with_info = 1
         if self._bytes_reserved is None:
             self._bytes_reserved = await session.estimate_signature_container_size(
                 validation_info, tight=False

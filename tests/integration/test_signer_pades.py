@@ -361,6 +361,18 @@ def test_long_lived_signer_refetches_revocation_data(pki, services, kadis_key, t
     assert all(validate_pdf(d, trust).ok for d in docs)
 
 
+def test_signer_starts_a_fresh_validation_context_every_n_documents(pki, services, kadis_key,
+                                                                     trust) -> None:
+    before = services.requests_served.get("ocsp", 0)
+    settings = _settings(pki, PadesLevel.B_LT)
+    with BatchSigner(kadis_key, settings, trust_roots=[pki.root_cert],
+                     revinfo_max_docs=2) as signer:
+        docs = [signer.sign(make_pdf(f"SK {i}")) for i in range(5)]
+    # documents 1-2 share the first context, 3-4 the second, 5 the third
+    assert services.requests_served.get("ocsp", 0) - before == 3
+    assert all(validate_pdf(d, trust).ok for d in docs)
+
+
 def test_services_on_a_busy_port_fail_clearly(pki, services) -> None:
     from signer.errors import PkiError
     from signer.pki import DemoServices
