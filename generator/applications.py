@@ -7,6 +7,7 @@ One bad record never sinks a batch: :func:`read_applications` yields, per record
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -59,8 +60,33 @@ class RecordRef:
 
 @dataclass(frozen=True)
 class FieldError:
+    """One problem with one field. ``message`` is English (CLI, logs); ``code`` and ``params``
+    let an interface say it in its own language (the office pages speak Bahasa Indonesia)."""
+
     field: str
     message: str
+    code: str = ""
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False,
+                                                  hash=False)
+
+
+class Problem(ValueError):
+    """A value that does not pass, with a stable ``code`` and the ``params`` of its message."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+def _problem(field_name: str, e: ValueError) -> FieldError:
+    if isinstance(e, Problem):
+        return FieldError(field_name, str(e), e.code, e.params)
+    return FieldError(field_name, str(e))
+
+
+def _error(field_name: str, code: str, message: str, **params: Any) -> FieldError:
+    return FieldError(field_name, message, code, params)
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,7 @@ def _parse_date(value: Any) -> date:
     m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", s)
     if m:
         return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    raise ValueError(f"not a date: {s!r} (use YYYY-MM-DD)")
+    raise Problem("not_date", f"not a date: {s!r} (use YYYY-MM-DD)", value=s)
 
 
 def check_value(spec: FieldSpec, value: Any) -> Any:
@@ -137,60 +163,63 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
             return True
         if s in ("0", "false", "tidak", "no"):
             return False
-        raise ValueError(f"expected yes/no, got {value!r}")
+        raise Problem("not_yes_no", f"expected yes/no, got {value!r}", value=value)
     if t == "int":
         try:
             n = int(str(value).replace(".", "").strip())
         except ValueError:
-            raise ValueError(f"not a whole number: {value!r}") from None
+            raise Problem("not_integer", f"not a whole number: {value!r}",
+                          value=value) from None
         if n < 0:
-            raise ValueError("must not be negative")
+            raise Problem("negative", "must not be negative")
         return n
     if t == "number":
         try:
             x = float(str(value).replace(",", ".").strip())
         except ValueError:
-            raise ValueError(f"not a number: {value!r}") from None
+            raise Problem("not_number", f"not a number: {value!r}", value=value) from None
         if x < 0:
-            raise ValueError("must not be negative")
+            raise Problem("negative", "must not be negative")
         return x
     s = str(value).strip()
     if not s:
-        raise ValueError("is empty")
+        raise Problem("empty", "is empty")
     if t == "text":
         if spec.max_length and len(s) > spec.max_length:
-            raise ValueError(f"longer than {spec.max_length} characters")
+            raise Problem("too_long", f"longer than {spec.max_length} characters",
+                          max=spec.max_length)
         if any(ord(c) < 32 and c not in "\t\n" for c in s):
-            raise ValueError("contains control characters")
+            raise Problem("control_characters", "contains control characters")
         if any(m in s for m in ("{{", "}}", "{%", "%}")):
-            raise ValueError("contains template markup ({{ or {%)")
+            raise Problem("template_markup", "contains template markup ({{ or {%)")
     elif t == "choice":
         if s not in spec.choices:
-            raise ValueError(f"{s!r} is not one of {', '.join(spec.choices)}")
+            raise Problem("not_a_choice", f"{s!r} is not one of {', '.join(spec.choices)}",
+                          value=s, choices=", ".join(spec.choices))
     elif t == "nik":
         try:
             s = stdnum_nik.validate(s)
         except StdnumError as e:
-            raise ValueError(f"invalid NIK {s!r}: {e}") from None
+            raise Problem("bad_nik", f"invalid NIK {s!r}: {e}", value=s) from None
     elif t == "npwp":
         try:
             s = stdnum_npwp.format(stdnum_npwp.validate(s))
         except StdnumError as e:
-            raise ValueError(f"invalid NPWP {s!r}: {e}") from None
+            raise Problem("bad_npwp", f"invalid NPWP {s!r}: {e}", value=s) from None
     elif t == "nib":
         if not re.fullmatch(r"\d{13}", s):
-            raise ValueError(f"NIB must be 13 digits, got {s!r}")
+            raise Problem("bad_nib", f"NIB must be 13 digits, got {s!r}", value=s)
     elif t == "kbli":
         if not re.fullmatch(r"\d{5}", s):
-            raise ValueError(f"KBLI must be 5 digits, got {s!r}")
+            raise Problem("bad_kbli", f"KBLI must be 5 digits, got {s!r}", value=s)
     elif t == "phone":
         if not _PHONE_RE.fullmatch(s):
-            raise ValueError(f"not a phone number: {s!r}")
+            raise Problem("bad_phone", f"not a phone number: {s!r}", value=s)
     elif t == "email":
         if not _EMAIL_RE.fullmatch(s):
-            raise ValueError(f"not an e-mail address: {s!r}")
+            raise Problem("bad_email", f"not an e-mail address: {s!r}", value=s)
     if spec.pattern and not re.fullmatch(spec.pattern, s):
-        raise ValueError(f"{s!r} does not match the expected form")
+        raise Problem("bad_form", f"{s!r} does not match the expected form", value=s)
     return s
 
 
@@ -200,23 +229,24 @@ def _check_group(
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        errors.append(FieldError(prefix.rstrip("."), "must be an object"))
+        errors.append(_error(prefix.rstrip("."), "not_an_object", "must be an object"))
         return {}
     out: dict[str, Any] = {}
     known = {s.name for s in specs}
     for key in data:
         if key not in known:
-            errors.append(FieldError(f"{prefix}{key}", "unknown field"))
+            errors.append(_error(f"{prefix}{key}", "unknown_field", "unknown field"))
     for spec in specs:
         value = data.get(spec.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if spec.required:
-                errors.append(FieldError(f"{prefix}{spec.name}", f"missing ({spec.label})"))
+                errors.append(_error(f"{prefix}{spec.name}", "missing",
+                                            f"missing ({spec.label})", label=spec.label))
             continue
         try:
             out[spec.name] = check_value(spec, value)
         except ValueError as e:
-            errors.append(FieldError(f"{prefix}{spec.name}", str(e)))
+            errors.append(_problem(f"{prefix}{spec.name}", e))
     return out
 
 
@@ -230,50 +260,56 @@ def validate_record(
     """Check one record against the catalog; collect every problem, not just the first."""
     errors: list[FieldError] = []
     if not isinstance(raw, Mapping):
-        return RecordError(ref, None, (FieldError("(record)", "must be an object"),))
+        return RecordError(ref, None, (_error("(record)", "not_an_object", "must be an object"),))
     app_id = raw.get("application_id")
     app_id_s = str(app_id).strip() if app_id is not None else None
     for key in raw:
         if key not in _TOP_KEYS:
-            errors.append(FieldError(str(key), "unknown field"))
+            errors.append(_error(str(key), "unknown_field", "unknown field"))
     if not app_id_s:
-        errors.append(FieldError("application_id", "missing"))
+        errors.append(_error("application_id", "missing", "missing"))
     elif not _ID_RE.fullmatch(app_id_s):
-        errors.append(FieldError("application_id", f"invalid identifier {app_id_s!r}"))
+        errors.append(_error("application_id", "bad_identifier",
+                             f"invalid identifier {app_id_s!r}", value=app_id_s))
     permit_code = str(raw.get("permit") or "").strip()
     service = catalog.find(permit_code) if permit_code else None
     if not permit_code:
-        errors.append(FieldError("permit", "missing"))
+        errors.append(_error("permit", "missing", "missing"))
     elif service is None:
-        errors.append(FieldError("permit", f"unknown permit code {permit_code!r}"))
+        errors.append(_error("permit", "unknown_permit", f"unknown permit code {permit_code!r}",
+                             value=permit_code))
     elif service.decree is None:
-        errors.append(FieldError("permit", f"{permit_code} ends in no decree of this office"))
+        errors.append(_error("permit", "no_decree",
+                             f"{permit_code} ends in no decree of this office", value=permit_code))
         service = None
     approved = received = None
     for key in ("approved_on", "received_on"):
         value = raw.get(key)
         if value in (None, ""):
             if key == "approved_on":
-                errors.append(FieldError(key, "missing"))
+                errors.append(_error(key, "missing", "missing"))
             continue
         try:
             d = _parse_date(value)
         except ValueError as e:
-            errors.append(FieldError(key, str(e)))
+            errors.append(_problem(key, e))
             continue
         if key == "approved_on":
             approved = d
         else:
             received = d
     if approved and received and received > approved:
-        errors.append(FieldError("received_on", "is after approved_on"))
+        errors.append(_error("received_on", "after_approval", "is after approved_on"))
     variant = raw.get("variant") or None
     if service is not None:
         if service.variants and variant is None:
-            errors.append(FieldError(
-                "variant", "missing; one of " + ", ".join(v.code for v in service.variants)))
+            choices = ", ".join(v.code for v in service.variants)
+            errors.append(_error("variant", "missing_variant", "missing; one of " + choices,
+                                 choices=choices))
         elif variant is not None and service.variant(str(variant)) is None:
-            errors.append(FieldError("variant", f"unknown variant {variant!r} of {permit_code}"))
+            errors.append(_error("variant", "unknown_variant",
+                                 f"unknown variant {variant!r} of {permit_code}",
+                                 value=variant, permit=permit_code))
     applicant = _check_group(APPLICANT_FIELDS, raw.get("applicant"), "applicant.", errors)
     fields: dict[str, Any] = {}
     if service is not None and service.decree is not None:
@@ -282,12 +318,13 @@ def validate_record(
     recommendation = None
     if rec_raw in (None, {}) and service is not None and service.decree is not None \
             and service.decree.needs_recommendation:
-        errors.append(FieldError("recommendation", "missing (this permit needs the technical "
-                                 "recommendation: number, date, agency)"))
+        errors.append(_error("recommendation", "missing_recommendation",
+                             "missing (this permit needs the technical recommendation: number, "
+                             "date, agency)"))
     if rec_raw not in (None, {}):
         recommendation = _check_group(RECOMMENDATION_FIELDS, rec_raw, "recommendation.", errors)
         if recommendation.get("date") and approved and recommendation["date"] > approved:
-            errors.append(FieldError("recommendation.date", "is after approved_on"))
+            errors.append(_error("recommendation.date", "after_approval", "is after approved_on"))
     if errors:
         return RecordError(ref, app_id_s, tuple(errors))
     assert app_id_s is not None and approved is not None
@@ -381,14 +418,16 @@ def validate_records(
     seen: dict[str, RecordRef] = {}
     for ref, raw in records:
         if isinstance(raw, InputError):
-            yield RecordError(ref, None, (FieldError("(record)", str(raw)),))
+            yield RecordError(ref, None, (_error("(record)", "unreadable", str(raw),
+                                                  detail=str(raw)),))
             continue
         result = validate_record(raw, ref, catalog)
         if isinstance(result, Application):
             first = seen.get(result.application_id)
             if first is not None:
-                yield RecordError(ref, result.application_id, (FieldError(
-                    "application_id", f"duplicate of {first}"),))
+                yield RecordError(ref, result.application_id, (_error(
+                    "application_id", "duplicate", f"duplicate of {first}",
+                    file=first.file, record=first.record),))
                 continue
             seen[result.application_id] = ref
         yield result

@@ -22,6 +22,7 @@ from generator.applications import (
 from generator.catalog import Catalog
 from generator.errors import InputError
 
+from .messages import pesan
 from .xlsx import iter_xlsx_records
 
 SUFFIXES = (".csv", ".json", ".jsonl", ".xlsx")
@@ -76,7 +77,7 @@ def read_upload(filename: str, data: bytes, catalog: Catalog) -> Intake:
             if isinstance(item, RecordError):
                 intake.errors.append({
                     "row": item.ref.record, "application_id": item.application_id,
-                    "fields": [{"field": e.field, "message": e.message} for e in item.errors]})
+                    "fields": [{"field": e.field, "message": pesan(e)} for e in item.errors]})
                 continue
             assert item.ref is not None
             intake.valid.append((item.ref.record, dict(item.raw), {

@@ -87,6 +87,7 @@ def test_upload_review_sign_handover(browser, setup, shots):
     assert "3 permohonan valid" in bo.inner_text("#ringkasan")
     rejected = bo.inner_text("#ditolak")
     assert "4" in rejected and "APP-RUSAK-001" in rejected and "applicant.nik" in rejected
+    assert "NIK 12345 tidak sah" in rejected and "invalid" not in rejected  # Bahasa Indonesia
     bo.screenshot(path=str(shots / "02-hasil-unggah.png"), full_page=True)
     bo.click("#susun")
     assert "3 draf disusun, 0 gagal" in wait_job(bo)

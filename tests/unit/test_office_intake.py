@@ -68,9 +68,11 @@ def test_json_and_duplicates(catalog):
     intake = read_upload("a.json", json.dumps(apps + [apps[0]]).encode(), catalog)
     assert len(intake.valid) == 2
     assert intake.errors[0]["row"] == 3
-    assert "duplicate" in intake.errors[0]["fields"][0]["message"]
+    assert intake.errors[0]["fields"][0]["message"] == \
+        "nomor permohonan yang sama sudah ada di baris 1 berkas a.json"
     x = read_upload("a.xlsx", xlsx_bytes(apps + [apps[0]]), catalog)
-    assert len(x.valid) == 2 and "duplicate" in x.errors[0]["fields"][0]["message"]
+    assert len(x.valid) == 2
+    assert "sudah ada di baris 2 berkas a.xlsx" in x.errors[0]["fields"][0]["message"]
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
@@ -89,3 +91,44 @@ def test_file_names_are_cleaned(catalog):
     apps = sample_batch(catalog, count=1, seed=4)
     intake = read_upload("../../etc/<x>.csv", applications_csv(apps).encode(), catalog)
     assert intake.filename == "x.csv"
+
+
+def test_field_problems_are_in_bahasa_indonesia(catalog):
+    """The office pages speak Bahasa Indonesia: every problem a record can have is said in it
+    (the CLI keeps the English text)."""
+    good = sample_batch(catalog, count=1, seed=5)[0]
+    bad = [
+        {**good, "application_id": "A-1", "approved_on": "kemarin"},
+        {**good, "application_id": "A-2", "applicant": {**good["applicant"], "nik": "12",
+                                                        "email": "bukan-surel", "x": 1}},
+        {**good, "application_id": "A-3", "permit": "TIDAK-ADA"},
+        {k: v for k, v in good.items() if k != "approved_on"} | {"application_id": "A-4"},
+        {**good, "application_id": "A 5!", "received_on": "2099-01-01"},
+    ]
+    intake = read_upload("a.json", json.dumps(bad).encode(), catalog)
+    messages = {f["field"]: f["message"] for e in intake.errors for f in e["fields"]}
+    assert messages["approved_on"] in ("wajib diisi", "bukan tanggal: kemarin (tulis TTTT-BB-HH, "
+                                       "misalnya 2026-11-28)")
+    assert messages["applicant.nik"].startswith("NIK 12 tidak sah")
+    assert messages["applicant.email"] == "bukan alamat surel: bukan-surel"
+    assert messages["applicant.x"] == "kolom tidak dikenal"
+    assert messages["permit"] == "kode izin tidak dikenal: TIDAK-ADA"
+    assert messages["application_id"].startswith("nomor permohonan tidak sah: A 5!")
+    assert messages["received_on"] == "tanggalnya sesudah tanggal persetujuan (approved_on)"
+    english = ("missing", "not a ", "invalid", "unknown", "must ", " is after")
+    for m in messages.values():
+        assert not any(w in m for w in english), m
+
+
+def test_every_problem_code_has_an_indonesian_message():
+    import re
+    from pathlib import Path
+
+    import generator.applications as apps_module
+    from ptsp.office.messages import PESAN
+
+    source = Path(apps_module.__file__).read_text()
+    codes = set(re.findall(r'Problem\(\s*"(\w+)"', source))
+    codes |= set(re.findall(r'_error\(\s*[^,]+,\s*"(\w+)"', source))
+    assert len(codes) >= 25
+    assert codes <= set(PESAN), codes - set(PESAN)

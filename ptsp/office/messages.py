@@ -1,0 +1,61 @@
+"""Field problems in Bahasa Indonesia, for the office pages.
+
+:mod:`generator.applications` says what is wrong with a field in English (for the CLI and logs)
+and with a stable code and its parameters; the office pages say it in Indonesian from here. A
+code not in :data:`PESAN` falls back to the English message (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from generator.applications import FieldError
+
+PESAN: Mapping[str, str] = {
+    "not_date": "bukan tanggal: {value} (tulis TTTT-BB-HH, misalnya 2026-11-28)",
+    "not_yes_no": "harus ya atau tidak, bukan {value}",
+    "not_integer": "bukan bilangan bulat: {value}",
+    "not_number": "bukan angka: {value}",
+    "negative": "tidak boleh negatif",
+    "empty": "kosong",
+    "too_long": "lebih dari {max} karakter",
+    "control_characters": "mengandung karakter kendali",
+    "template_markup": "mengandung tanda templat ({{{{ atau {{%)",
+    "not_a_choice": "{value} bukan salah satu dari: {choices}",
+    "bad_nik": "NIK {value} tidak sah (16 angka dengan kode wilayah dan tanggal lahir)",
+    "bad_npwp": "NPWP {value} tidak sah",
+    "bad_nib": "NIB harus 13 angka, bukan {value}",
+    "bad_kbli": "KBLI harus 5 angka, bukan {value}",
+    "bad_phone": "bukan nomor telepon: {value}",
+    "bad_email": "bukan alamat surel: {value}",
+    "bad_form": "{value} tidak sesuai bentuk yang diminta",
+    "not_an_object": "harus berupa kelompok isian, bukan satu nilai",
+    "unknown_field": "kolom tidak dikenal",
+    "missing": "wajib diisi",
+    "bad_identifier": "nomor permohonan tidak sah: {value} (huruf, angka, titik, garis bawah, "
+                      "garis miring atau tanda hubung; paling banyak 64)",
+    "unknown_permit": "kode izin tidak dikenal: {value}",
+    "no_decree": "layanan {value} tidak menghasilkan surat keputusan dinas ini",
+    "after_approval": "tanggalnya sesudah tanggal persetujuan (approved_on)",
+    "missing_variant": "wajib diisi; salah satu dari: {choices}",
+    "unknown_variant": "varian {value} tidak dikenal untuk izin {permit}",
+    "missing_recommendation": "wajib diisi: izin ini memerlukan rekomendasi teknis (nomor, "
+                              "tanggal, instansi)",
+    "unreadable": "baris tidak dapat dibaca ({detail})",
+    "duplicate": "nomor permohonan yang sama sudah ada di baris {record} berkas {file}",
+}
+
+
+def pesan(error: FieldError) -> str:
+    """The problem in Bahasa Indonesia (the English message if there is no translation)."""
+    template = PESAN.get(error.code)
+    if template is None:
+        return error.message
+    params: dict[str, Any] = dict(error.params)
+    if error.code == "missing" and params.get("label"):
+        return f"wajib diisi ({params['label']})"
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return error.message
