@@ -11,6 +11,8 @@ references in any part, the defaults, and everything those are based on, linked 
 by) and drops the rest, the latent styles, ``stylesWithEffects.xml`` and the thumbnail. What
 prints does not change. The templates are built slim; the renderer slims again when it prepares a
 template, so a template an office edits in Word costs no more to convert than a built one.
+A style named only by the data at render time (docxtpl ``RichText(style=...)``) is not seen:
+refer to it somewhere in the template too.
 """
 
 from __future__ import annotations
