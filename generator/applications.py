@@ -240,7 +240,7 @@ def _check_group(
         value = data.get(spec.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if spec.required:
-                errors.append(_error(f"{prefix}{spec.name}", "missing",
+                errors.append(_error(f"{prefix}{spec.name}", "missing_field",
                                             f"missing ({spec.label})", label=spec.label))
             continue
         try:

@@ -189,9 +189,6 @@ def _claimed_title(name: str, title: str) -> Any:
     role = cms.AttCertAttribute(
         {"type": "role", "values": [cms.RoleSyntax({"role_name": role_name})]}
     )
-    # Parsed back from DER: an asn1crypto value built in Python re-encodes itself (and all
-    # it contains) every time anything around it is encoded; a parsed one reuses its bytes.
-    role = cms.AttCertAttribute.load(role.dump())
     return SignerAttrSpec(claimed_attrs=[role], certified_attrs=[])
 
 

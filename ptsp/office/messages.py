@@ -8,7 +8,6 @@ code not in :data:`PESAN` falls back to the English message (a test keeps the tw
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from generator.applications import FieldError
 
@@ -33,6 +32,7 @@ PESAN: Mapping[str, str] = {
     "not_an_object": "harus berupa kelompok isian, bukan satu nilai",
     "unknown_field": "kolom tidak dikenal",
     "missing": "wajib diisi",
+    "missing_field": "wajib diisi ({label})",
     "bad_identifier": "nomor permohonan tidak sah: {value} (huruf, angka, titik, garis bawah, "
                       "garis miring atau tanda hubung; paling banyak 64)",
     "unknown_permit": "kode izin tidak dikenal: {value}",
@@ -52,10 +52,7 @@ def pesan(error: FieldError) -> str:
     template = PESAN.get(error.code)
     if template is None:
         return error.message
-    params: dict[str, Any] = dict(error.params)
-    if error.code == "missing" and params.get("label"):
-        return f"wajib diisi ({params['label']})"
     try:
-        return template.format(**params)
+        return template.format(**error.params)
     except (KeyError, IndexError, ValueError):
         return error.message
