@@ -9,10 +9,15 @@ Each instance is sent up to ``depth`` requests at a time (default 2): while Libr
 one document the next one already waits in its pipe, so it never idles while the Python side
 (busy rendering and signing other decrees) gets round to asking. Without it each instance sat
 idle about 13% of a batch. Replies come back in order; each caller reads its own.
+
+LibreOffice runs with jemalloc preloaded when it is installed (``allocator="auto"``): glibc's
+malloc and free were about a tenth of its CPU per decree, and with jemalloc a conversion costs
+about 15% less CPU at the same memory.
 """
 
 from __future__ import annotations
 
+import glob
 import itertools
 import os
 import shutil
@@ -60,6 +65,31 @@ class PoolSettings:
     pdfa: bool = True
     python: str = "/usr/bin/python3"
     soffice: str = "soffice"
+    # "auto": jemalloc when installed (Debian: libjemalloc2), else the system's malloc;
+    # "system": the system's malloc; or the path of an allocator library to preload.
+    allocator: str = "auto"
+
+
+_JEMALLOC = ("/usr/lib/*-linux-gnu/libjemalloc.so.2", "/usr/lib64/libjemalloc.so.2",
+             "/usr/lib/libjemalloc.so.2", "/usr/local/lib/libjemalloc.so.2")
+
+
+def resolve_allocator(allocator: str) -> str | None:
+    """The library to preload into LibreOffice for ``PoolSettings.allocator``, or None for
+    the system's malloc. A path that does not exist is an error (a typo must not quietly cost
+    15% of every conversion); "auto" without jemalloc installed is not."""
+    if allocator == "system":
+        return None
+    if allocator == "auto":
+        for pattern in _JEMALLOC:
+            found = sorted(glob.glob(pattern))
+            if found:
+                return found[0]
+        return None
+    if not os.path.isfile(allocator):
+        raise ConversionError(f"allocator {allocator!r}: no such library (use \"auto\", "
+                              "\"system\" or the path of a shared library)")
+    return allocator
 
 
 @dataclass
@@ -129,11 +159,15 @@ class _Instance:
             raise ConversionError(
                 f"{s.soffice!r} not found: install LibreOffice (Debian: libreoffice-writer-nogui)")
         self._buf = b""
+        env = dict(os.environ)
+        preload = resolve_allocator(s.allocator)
+        if preload is not None:
+            env["LD_PRELOAD"] = " ".join(x for x in (preload, env.get("LD_PRELOAD")) if x)
         self.proc = subprocess.Popen(
             [s.python, str(WORKER), s.soffice, self.profile.as_uri(),
              f"ptsp-{os.getpid()}-{uuid.uuid4().hex[:8]}", "1" if s.pdfa else "0"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            bufsize=0, start_new_session=True,
+            bufsize=0, start_new_session=True, env=env,
         )
         try:
             hello = self._reply(s.start_timeout)
@@ -368,6 +402,11 @@ class LibreOfficePool:
     def capacity(self) -> int:
         """How many ``convert`` calls it serves at once (more wait their turn)."""
         return self.settings.size * self.settings.depth
+
+    @property
+    def allocator(self) -> str | None:
+        """The allocator library LibreOffice runs with (None: the system's malloc)."""
+        return resolve_allocator(self.settings.allocator)
 
     @property
     def soffice_pids(self) -> list[int]:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import GeneratorError
-from generator.layout import find_qr_box
 
 from .pipeline import (
     Outcome,
     SignStage,
+    locate_qr,
     safe_filename,
     sha256_hex,
     signed_revision_sha256,
@@ -93,8 +93,7 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
     try:
         stage.check(rec.permit, stage.now())
         pdf = draft.path.read_bytes()
-        qr = find_qr_box(pdf)
-        signed = stage.sign(pdf, qr.page, qr.box, rec.permit)
+        signed = stage.sign(pdf, locate_qr, rec.permit)
     except (GeneratorError, OSError) as e:
         return Outcome("failed", rec.application_id, src, rec.number, errors=(f"{src}: {e}",))
     except Exception as e:  # delegation refused, signer errors: report and go on

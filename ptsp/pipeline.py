@@ -29,7 +29,7 @@ from generator.applications import Application, RecordError
 from generator.catalog import Catalog
 from generator.convert import Converter
 from generator.errors import GeneratorError
-from generator.layout import find_qr_box
+from generator.layout import qr_box_in
 from generator.render import DecreeRenderer, RenderInput
 
 from .profile import Profile
@@ -124,14 +124,31 @@ class BatchReport:
         return lines
 
 
+Box = tuple[float, float, float, float]
+# given the document's pages (signer.sign.PdfPages), the 0-based page and box of the field
+Locate = Callable[[Any], tuple[int, Box]]
+
+
+def locate_qr(pages: Any) -> tuple[int, Box]:
+    """Where a decree's signature field goes: over the QR code of its signature block, found
+    in the pages the signer has parsed (see :func:`generator.layout.qr_box_in`)."""
+    def page(index: int) -> tuple[bytes, frozenset[str]]:
+        p = pages.page(index)
+        return p.content, p.images
+
+    qr = qr_box_in(pages.count, page)
+    return qr.page, qr.box
+
+
 class SignStage:
-    """What the pipeline needs from the signer: a callable that signs one decree.
+    """What the pipeline needs from the signer: a callable that signs one decree,
+    ``sign(pdf, locate, permit)``, where ``locate`` finds the field on the parsed pages.
 
     Built by :mod:`ptsp.signing` from the key source, the profile and the delegation; the
     pipeline stays independent of how the key is held.
     """
 
-    def __init__(self, sign: Callable[[bytes, int, tuple[float, float, float, float], str], bytes],
+    def __init__(self, sign: Callable[[bytes, Locate, str], bytes],
                  check: Callable[[str, datetime], None], subject: str, fingerprint: str,
                  now: Callable[[], datetime] | None = None) -> None:
         self.sign = sign
@@ -251,12 +268,20 @@ class Pipeline:
         times.add("convert_wall", time.perf_counter() - w)
         if self.signer is None:
             return pdf, sha256_hex(pdf), None
+        located = 0.0
+
+        def locate(pages: Any) -> tuple[int, Box]:
+            nonlocal located
+            t = time.thread_time()  # the signer calls back on this thread
+            try:
+                return locate_qr(pages)
+            finally:
+                located += time.thread_time() - t
+
         t = time.thread_time()
-        qr = find_qr_box(pdf)
-        times.add("locate", time.thread_time() - t)
-        t = time.thread_time()
-        signed = self.signer.sign(pdf, qr.page, qr.box, app.permit)
-        times.add("sign", time.thread_time() - t)
+        signed = self.signer.sign(pdf, locate, app.permit)
+        times.add("locate", located)
+        times.add("sign", time.thread_time() - t - located)
         return signed, sha256_hex(signed), signed_revision_sha256(signed, len(pdf))
 
     # -- the batch, on the calling thread ----------------------------------------------------

@@ -20,7 +20,7 @@ from signer.pki import DemoPki, build_demo_pki
 from signer.sign import BatchSigner, FieldPlacement, PadesLevel, SignatureSettings
 
 from .errors import ProfileError, PtspError
-from .pipeline import SignStage
+from .pipeline import Locate, SignStage
 from .profile import Profile
 
 Prompt = Callable[[str], str]
@@ -164,8 +164,8 @@ def sign_stage(profile: Profile, key: UnlockedKey, signer: BatchSigner) -> SignS
         check_delegation(dels, fingerprint=key.fingerprint_sha256, subject=key.subject,
                          permit_code=permit, when=when)
 
-    def sign(pdf: bytes, page: int, box: tuple[float, float, float, float], permit: str) -> bytes:
-        return signer.sign(pdf, placement=FieldPlacement(page, box))
+    def sign(pdf: bytes, locate: Locate, permit: str) -> bytes:
+        return signer.sign(pdf, placement=lambda pages: FieldPlacement(*locate(pages)))
 
     return SignStage(sign=sign, check=check, subject=key.subject,
                      fingerprint=key.fingerprint_sha256, now=profile.office.now)

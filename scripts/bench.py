@@ -920,7 +920,8 @@ def format_table(r: dict[str, Any]) -> str:
     L.append(f"machine: {m['cores']} cores, {m['cpu_model']}, {m['mem_total_mb']} MB RAM; "
              f"Python {m['python']}; {m['libreoffice']}; node {m['node'] or '-'}")
     L.append(f"run: N={c['count']} across {c['permit_types']} permit types, level {c['level']}, "
-             f"LibreOffice pool {c['workers'] or 'default'}")
+             f"LibreOffice pool {c['workers'] or 'default'} "
+             f"(allocator {c.get('libreoffice_allocator', 'system')})")
     L.append("")
     L.append(f"ptsp pipeline: {p['issued']} issued, {p['failed']} failed in {p['wall_s']:.1f} s "
              f"(first decree after {p['startup_s']} s)")
@@ -1087,7 +1088,10 @@ def main(argv: list[str] | None = None) -> int:
     input_path = run_dir / "approved.jsonl"
     keep = max(args.naive_count, args.carbone_count or 200)
     records, permit_types = write_applications(input_path, catalog, args.count, permits, keep)
+    from generator.convert import PoolSettings, resolve_allocator
+
     config = {"count": args.count, "naive_count": 0 if args.no_naive else args.naive_count,
+              "libreoffice_allocator": resolve_allocator(PoolSettings().allocator) or "system",
               "level": args.level, "workers": args.workers, "permits": permits,
               "permit_types": permit_types,
               "carbone_count": 0 if args.no_carbone else min(args.count,

@@ -2,7 +2,7 @@
 # Installs the Debian packages ptsp needs (idempotent; fast when all is present).
 set -euo pipefail
 pkgs=(
-  libreoffice-writer-nogui python3-uno python3-venv
+  libreoffice-writer-nogui python3-uno python3-venv libjemalloc2
   fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core
   poppler-utils libnss3-tools softhsm2 opensc postgresql chromium
 )

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from generator.applications import RecordRef, validate_record
 from generator.catalog import load_catalog
-from generator.convert import LibreOfficePool, PoolSettings
+from generator.convert import LibreOfficePool, PoolSettings, resolve_allocator
 from generator.errors import ConversionError
 from generator.render import DecreeRenderer, RenderInput
 from ptsp.cli import cli
@@ -239,3 +239,28 @@ def test_a_crash_with_requests_queued_loses_none(tmp_path):
     for number, _ in docs:
         assert isinstance(results[number], bytes), results[number]
         assert f"NOMOR {number}" in _pdf_text(results[number], tmp_path)
+
+
+def _maps(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.skipif(resolve_allocator("auto") is None, reason="libjemalloc2 is not installed")
+def test_libreoffice_runs_with_jemalloc_unless_told_otherwise(tmp_path, docx):
+    """jemalloc saves ~15% of LibreOffice's CPU per decree; "system" keeps glibc's malloc."""
+    with LibreOfficePool(PoolSettings(size=1), workdir=tmp_path / "a") as fast, \
+            LibreOfficePool(PoolSettings(size=1, allocator="system"),
+                            workdir=tmp_path / "b") as plain:
+        assert fast.convert(docx).startswith(b"%PDF-")
+        assert plain.convert(docx).startswith(b"%PDF-")
+        assert fast.allocator is not None and plain.allocator is None
+        assert "libjemalloc" in _maps(fast.soffice_pids[0])
+        assert "libjemalloc" not in _maps(plain.soffice_pids[0])
+        assert "LD_PRELOAD" not in os.environ  # only LibreOffice's environment had it
+
+
+def test_missing_allocator_library_is_a_clear_error(tmp_path, docx):
+    with LibreOfficePool(PoolSettings(size=1, allocator=str(tmp_path / "libnope.so")),
+                         workdir=tmp_path / "lo") as pool:
+        with pytest.raises(ConversionError, match="libnope.so.*no such library"):
+            pool.convert(docx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from io import BytesIO
 
 import pytest
 
@@ -245,3 +246,22 @@ def test_qr_box_is_found_in_a_pdf_with_a_damaged_xref(batch, monkeypatch):
 
     monkeypatch.setattr(layout, "PdfReader", picky)
     assert layout.find_qr_box(broken) == want and calls == [True, False]
+
+
+def test_signing_leaves_the_decree_metadata_as_libreoffice_wrote_it(batch):
+    """The signature and the document timestamp add no metadata of their own: the XMP
+    packet and the Info dictionary of the final file are the ones LibreOffice wrote (PDF/A
+    wants them equal; pyHanko's default re-wrote the XMP in every revision)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    for pdf in sorted(batch["out"].glob("*.pdf"))[:3]:
+        reader = PdfFileReader(BytesIO(pdf.read_bytes()))
+        revisions = reader.xrefs.total_revisions
+        assert revisions == 3
+        assert reader.xrefs.get_introducing_revision(reader.root.raw_get("/Metadata")) == 0
+        assert reader.xrefs.get_introducing_revision(reader.trailer.raw_get("/Info")) == 0
+        for rev in range(1, revisions):
+            for ref in reader.xrefs.explicit_refs_in_revision(rev):
+                obj = reader.get_object(ref, revision=rev)
+                assert not (hasattr(obj, "get") and obj.get("/Type") == "/Metadata"), (pdf, rev)
+        assert b"pdfaid:part" in reader.root["/Metadata"].data  # still says PDF/A

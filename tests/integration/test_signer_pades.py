@@ -388,3 +388,51 @@ def test_unknown_root_is_an_untrusted_chain(pki, signed) -> None:
     sig = report.last_approval
     assert sig is not None and sig.intact and sig.valid and not sig.trusted
     assert "untrusted_chain" in [r.code for r in sig.reasons] and not report.ok
+
+
+def test_placement_function_reads_the_pages_the_signer_parsed(pki, services, kadis_key) -> None:
+    """A placement function gets each page's decoded content and image names from the parse
+    the signer makes anyway, and the field goes where it says."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from signer.sign import PdfPages
+
+    seen: list[tuple[int, bytes, frozenset[str]]] = []
+
+    def place(pages: PdfPages) -> FieldPlacement:
+        last = pages.page(pages.count - 1)
+        seen.append((pages.count, last.content, last.images))
+        return FieldPlacement(pages.count - 1, (100.0, 110.0, 220.0, 230.0))
+
+    with BatchSigner(kadis_key, _settings(pki, PadesLevel.B_T)) as signer:
+        data = signer.sign(make_pdf("SK HALAMAN", pages=2), placement=place)
+    ((count, content, images),) = seen
+    assert count == 2 and b"Halaman 2" in content and images == frozenset()
+    reader = PdfFileReader(BytesIO(data))
+    (sig,) = reader.embedded_signatures
+    field = sig.sig_field
+    assert [float(x) for x in field["/Rect"]] == [100.0, 110.0, 220.0, 230.0]
+    assert field["/P"].get_object() == reader.root["/Pages"]["/Kids"][1].get_object()
+
+
+def test_placement_function_errors_reach_the_caller_as_they_are(pki, services,
+                                                                kadis_key) -> None:
+    """The caller's own error (say, no QR code on the page) is not turned into a signing
+    error; the signer's trouble reading a page is a SigningError that says which page."""
+    from signer.errors import SigningError
+
+    class NoQr(Exception):
+        pass
+
+    def refuse(pages):
+        raise NoQr("no QR code")
+
+    def beyond(pages):
+        pages.page(pages.count + 3)
+
+    with BatchSigner(kadis_key, _settings(pki, PadesLevel.B_B)) as signer:
+        with pytest.raises(NoQr, match="no QR code"):
+            signer.sign(make_pdf(), placement=refuse)
+        with pytest.raises(SigningError, match="cannot read page 5"):
+            signer.sign(make_pdf(), placement=beyond)
+        assert signer.sign(make_pdf(), placement=PLACEMENT).startswith(b"%PDF")  # still fine
