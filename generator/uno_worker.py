@@ -85,7 +85,7 @@ def main():
             if proc.poll() is not None or time.monotonic() > deadline:
                 print(json.dumps({"ready": False, "error": "soffice did not start"}), flush=True)
                 return 3
-            time.sleep(0.1)
+            time.sleep(0.02)  # LibreOffice takes ~1 s to listen; do not add up to 0.1 s
     desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", tuple([
         _prop(uno, "SelectPdfVersion", 2 if pdfa == "1" else 0),  # 2 = PDF/A-2b

@@ -37,15 +37,16 @@ def run_issue(
 ) -> BatchReport:
     """Unlock the key once (a wrong passphrase fails here, before any document), then run."""
     source = key_source(profile, secret_env=secret_env, prompt=prompt)
-    registry = registry_factory()
-    try:
-        with LibreOfficePool(
-            PoolSettings(**({"size": workers} if workers else {})),
-            workdir=profile.storage.data_dir / "lo", on_event=on_message,
-        ) as pool:
-            # LibreOffice starts (about a second) while the key is unlocked and the timestamp
-            # service comes up; a wrong passphrase still stops the batch before any document.
-            pool.start(wait=False)
+    with LibreOfficePool(
+        PoolSettings(**({"size": workers} if workers else {})),
+        workdir=profile.storage.data_dir / "lo", on_event=on_message,
+    ) as pool:
+        # LibreOffice starts (about a second) while the registry opens, the key is unlocked
+        # and the timestamp service comes up; a wrong passphrase still stops the batch
+        # before any document.
+        pool.start(wait=False)
+        registry = registry_factory()
+        try:
             with source.unlock() as key, local_services(profile), \
                     batch_signer(profile, key, level=level) as signer:
                 pipeline = Pipeline(
@@ -55,8 +56,8 @@ def run_issue(
                     on_progress=on_progress, on_message=on_message)
                 return pipeline.run(read_applications(input_path, catalog),
                                     source=str(input_path), total=count_records(input_path))
-    finally:
-        registry.close()
+        finally:
+            registry.close()
 
 
 def run_generate(
