@@ -818,24 +818,27 @@ def evaluate_targets(result: dict[str, Any], baseline: dict[str, Any] | None) ->
     m, p = result["machine"], result["pipeline"]
     cores = m["cores"] or 1
     stage_sum_s = p["stage_cpu_sum_ms_per_doc"] / 1000
-    bound = cores / stage_sum_s if stage_sum_s > 0 else 0.0
+    # The demo TSA/OCSP child issues each decree's two timestamps: the other half of the sign
+    # stage, done in another process (as LibreOffice does the convert stage). In an office
+    # that service runs elsewhere; here it takes its CPU from the same cores, so the CPU a
+    # decree costs these cores includes it.
+    services_s = p["cpu_ms_per_doc"].get("demo_services", 0.0) / 1000
+    per_doc_s = stage_sum_s + services_s
+    bound = cores / per_doc_s if per_doc_s > 0 else 0.0
+    alone = cores / stage_sum_s if stage_sum_s > 0 else 0.0
     t: dict[str, Any] = {}
     t["throughput_vs_cpu_bound"] = {
         "value": p["docs_per_s"], "steady_value": p["steady_docs_per_s"],
         "limit": round(0.85 * bound, 3), "cpu_bound_docs_per_s": round(bound, 3),
         "ok": p["docs_per_s"] >= 0.85 * bound,
         "steady_ok": (p["steady_docs_per_s"] or 0) >= 0.85 * bound,
-        "note": "docs/s >= 0.85 x cores / sum of per-stage CPU s per document"}
-    others = (p.get("cpu_utilisation") or {}).get("others_cores", 0.0)
-    # The demo TSA/OCSP child stands in for a service that runs elsewhere in an office; here
-    # it takes its CPU from the same cores.
-    services = round(p["cpu_ms_per_doc"].get("demo_services", 0.0) * p["docs_per_s"] / 1000, 2)
-    if stage_sum_s > 0:
-        free = max(0.1, cores - others - services)
-        t["throughput_vs_cpu_bound"].update(
-            others_cores=others, demo_services_cores=services,
-            limit_on_free_cores=round(0.85 * free / stage_sum_s, 3),
-            ok_on_free_cores=p["docs_per_s"] >= 0.85 * free / stage_sum_s)
+        "stage_cpu_ms_per_doc": round(1000 * stage_sum_s, 2),
+        "timestamp_service_cpu_ms_per_doc": round(1000 * services_s, 2),
+        "stages_only_limit": round(0.85 * alone, 3),
+        "stages_only_ok": p["docs_per_s"] >= 0.85 * alone,
+        "others_cores": (p.get("cpu_utilisation") or {}).get("others_cores", 0.0),
+        "note": "docs/s >= 0.85 x cores / CPU s per document of the stages, the demo "
+                "timestamp service's included when it runs on these cores"}
     nv = result.get("naive") or {}
     if nv.get("docs_per_s"):
         ratio = p["docs_per_s"] / nv["docs_per_s"]
@@ -988,15 +991,15 @@ def format_table(r: dict[str, Any]) -> str:
     L.append("targets:")
     t = r["targets"]
     a = t["throughput_vs_cpu_bound"]
+    ts = a.get("timestamp_service_cpu_ms_per_doc", 0.0)
     L.append(f"  [{_ok(a['ok'])}] throughput {a['value']:.2f} docs/s >= {a['limit']:.2f} "
-             f"(0.85 x {m['cores']} cores / {p['stage_cpu_sum_ms_per_doc']:.0f} ms); steady "
-             f"{a['steady_value']} [{_ok(a['steady_ok'])}]")
-    if a.get("others_cores") or a.get("demo_services_cores"):
-        left = m["cores"] - a.get("others_cores", 0) - a.get("demo_services_cores", 0)
-        L.append(f"         the demo TSA/OCSP child used {a.get('demo_services_cores', 0)} cores "
-                 f"and other processes {a.get('others_cores', 0)}: on the {left:.2f} cores "
-                 f"left the limit is {a['limit_on_free_cores']:.2f} "
-                 f"[{_ok(a['ok_on_free_cores'])}]")
+             f"(0.85 x {m['cores']} cores / {p['stage_cpu_sum_ms_per_doc']:.1f} ms of stages"
+             + (f" + {ts:.1f} ms of the demo TSA on the same cores" if ts else "")
+             + f"); steady {a['steady_value']} [{_ok(a['steady_ok'])}]")
+    if ts:
+        L.append(f"         stages alone, as if the TSA ran elsewhere: limit "
+                 f"{a['stages_only_limit']:.2f} [{_ok(a['stages_only_ok'])}]; other processes "
+                 f"used {a.get('others_cores', 0)} cores")
     b = t["vs_naive"]
     L.append(f"  [{_ok(b['ok'])}] vs naive: "
              + (f"{b['value']}x (limit {b['limit']}x); steady {b.get('steady_value')}x"

@@ -145,3 +145,22 @@ def test_demo_services_cpu_is_not_libreoffice():
     assert p["stage_cpu_ms_per_doc"]["convert"] == 150.0
     assert p["cpu_ms_per_doc"]["demo_services"] == 50.0
     assert p["cpu_ms_per_doc"]["total"] == round(1000 * (0.8 + 1.5 + 0.5) / 10, 2)
+
+
+def test_throughput_limit_counts_the_demo_timestamp_service_on_the_same_cores():
+    bench = _bench()
+    raw = _raw(10)
+    raw["children_cpu_s"] = 2.0
+    raw["procs"].append({"pid": 13, "kind": "python", "phase": "pipeline", "cpu_s": 0.5,
+                         "hwm_kb": 40 * 1024, "rss_max_kb": 40 * 1024})
+    r = _result(bench)
+    r2 = bench.build_result(machine=r["machine"], git=r["git"], config=r["config"],
+                            pipeline_raw=raw, naive=r["naive"], carbone=None)
+    a, p = r2["targets"]["throughput_vs_cpu_bound"], r2["pipeline"]
+    stages = p["stage_cpu_sum_ms_per_doc"]
+    assert a["timestamp_service_cpu_ms_per_doc"] == 50.0
+    assert a["limit"] == round(0.85 * 2 / ((stages + 50.0) / 1000), 3)
+    assert a["stages_only_limit"] == round(0.85 * 2 / (stages / 1000), 3)
+    assert a["limit"] < a["stages_only_limit"]
+    assert a["ok"] == (p["docs_per_s"] >= a["limit"])
+    assert "ms of the demo TSA on the same cores" in bench.format_table(r2)
