@@ -335,13 +335,14 @@ def validate_record(
     )
 
 
-def _unflatten(row: Mapping[str, str]) -> dict[str, Any]:
-    """CSV columns ``applicant.name`` -> nested ``{"applicant": {"name": ...}}``; empty cells
-    are dropped."""
+def unflatten_row(row: Mapping[str | None, str | None]) -> dict[str, Any]:
+    """Columns ``applicant.name`` -> nested ``{"applicant": {"name": ...}}``; empty cells are
+    dropped. A row of a CSV file or a spreadsheet; a cell under no column (``None`` key) and
+    a column that is also another's prefix (``fields`` beside ``fields.x``) are problems."""
     out: dict[str, Any] = {}
     for key, value in row.items():
         if key is None:
-            raise ValueError("more cells than header columns")
+            raise Problem("extra_cells", "more cells than header columns")
         if value is None or value == "":
             continue
         parts = key.strip().split(".")
@@ -349,7 +350,11 @@ def _unflatten(row: Mapping[str, str]) -> dict[str, Any]:
         for p in parts[:-1]:
             node = node.setdefault(p, {})
             if not isinstance(node, dict):
-                raise ValueError(f"column {key!r} clashes with another column")
+                raise Problem("column_clash", f"column {key!r} clashes with another column",
+                              column=key)
+        if isinstance(node.get(parts[-1]), dict):
+            raise Problem("column_clash", f"column {key!r} clashes with another column",
+                          column=key)
         node[parts[-1]] = value
     return out
 
@@ -357,7 +362,8 @@ def _unflatten(row: Mapping[str, str]) -> dict[str, Any]:
 def iter_raw_records(path: Path, data: bytes | None = None) -> Iterator[tuple[RecordRef, Any]]:
     """Yield ``(ref, raw record)`` from a JSON array, JSON Lines or CSV file.
 
-    A record that cannot even be parsed is yielded as ``(ref, InputError)``.
+    A record that cannot even be parsed is yielded as ``(ref, Problem)`` (the problem's code
+    says what: ``invalid_json``, ``extra_cells``, ``column_clash``).
     """
     name = path.name
     if data is None:
@@ -377,9 +383,9 @@ def iter_raw_records(path: Path, data: bytes | None = None) -> Iterator[tuple[Re
         for row in reader:
             ref = RecordRef(name, reader.line_num)
             try:
-                yield ref, _unflatten(row)
-            except ValueError as e:
-                yield ref, InputError(str(e))
+                yield ref, unflatten_row(row)
+            except Problem as e:
+                yield ref, e
     elif suffix in (".jsonl", ".ndjson"):
         for i, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -388,7 +394,8 @@ def iter_raw_records(path: Path, data: bytes | None = None) -> Iterator[tuple[Re
             try:
                 yield ref, json.loads(line)
             except json.JSONDecodeError as e:
-                yield ref, InputError(f"invalid JSON at column {e.colno}: {e.msg}")
+                yield ref, Problem("invalid_json", f"invalid JSON at column {e.colno}: {e.msg}",
+                                   column=e.colno)
     elif suffix == ".json":
         try:
             doc = json.loads(text)
@@ -417,9 +424,8 @@ def validate_records(
     """Validate ``(ref, raw record or InputError)`` pairs from any reader."""
     seen: dict[str, RecordRef] = {}
     for ref, raw in records:
-        if isinstance(raw, InputError):
-            yield RecordError(ref, None, (_error("(record)", "unreadable", str(raw),
-                                                  detail=str(raw)),))
+        if isinstance(raw, Problem):
+            yield RecordError(ref, None, (_problem("(record)", raw),))
             continue
         result = validate_record(raw, ref, catalog)
         if isinstance(result, Application):

@@ -42,7 +42,10 @@ PESAN: Mapping[str, str] = {
     "unknown_variant": "varian {value} tidak dikenal untuk izin {permit}",
     "missing_recommendation": "wajib diisi: izin ini memerlukan rekomendasi teknis (nomor, "
                               "tanggal, instansi)",
-    "unreadable": "baris tidak dapat dibaca ({detail})",
+    "invalid_json": "baris ini bukan JSON yang sah (kesalahan di kolom {column})",
+    "extra_cells": "baris ini berisi lebih banyak sel daripada kolom judul",
+    "column_clash": "kolom {column} bertabrakan dengan kolom lain (nama kolom sama dengan "
+                    "awalan kolom lain)",
     "duplicate": "nomor permohonan yang sama sudah ada di baris {record} berkas {file}",
 }
 

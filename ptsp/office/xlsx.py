@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 
-from generator.applications import RecordRef
+from generator.applications import Problem, RecordRef, unflatten_row
 from generator.errors import InputError
 
 
@@ -32,24 +32,10 @@ def _cell_text(value: Any) -> str | None:
     return text or None
 
 
-def _nest(row: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        parts = key.split(".")
-        node = out
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-            if not isinstance(node, dict):
-                raise ValueError(f"column {key!r} clashes with another column")
-        if isinstance(node.get(parts[-1]), dict):
-            raise ValueError(f"column {key!r} clashes with another column")
-        node[parts[-1]] = value
-    return out
-
-
 def iter_xlsx_records(filename: str, data: bytes) -> Iterator[tuple[RecordRef, Any]]:
     """Yield ``(ref, raw record)`` per non-empty row of the first sheet; ``ref.record`` is the
-    sheet's row number. A row that cannot be read is yielded as ``(ref, InputError)``."""
+    sheet's row number. A row that cannot be read is yielded as ``(ref, Problem)``, as by the
+    CSV reader."""
     from openpyxl import load_workbook
 
     try:
@@ -75,12 +61,12 @@ def iter_xlsx_records(filename: str, data: bytes) -> Iterator[tuple[RecordRef, A
                 continue
             ref = RecordRef(filename, number)
             if any(v is not None for v in values[len(header):]):
-                yield ref, InputError("more cells than header columns")
+                yield ref, Problem("extra_cells", "more cells than header columns")
                 continue
             row = {h: v for h, v in zip(header, values, strict=False) if h and v is not None}
             try:
-                yield ref, _nest(row)
-            except ValueError as e:
-                yield ref, InputError(str(e))
+                yield ref, unflatten_row(row)
+            except Problem as e:
+                yield ref, e
     finally:
         wb.close()

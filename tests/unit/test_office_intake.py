@@ -132,3 +132,37 @@ def test_every_problem_code_has_an_indonesian_message():
     codes |= set(re.findall(r'_error\(\s*[^,]+,\s*"(\w+)"', source))
     assert len(codes) >= 25
     assert codes <= set(PESAN), codes - set(PESAN)
+
+
+def test_unreadable_rows_are_said_in_bahasa_indonesia_and_the_rest_go_on(catalog):
+    """A row that cannot even be read (broken JSON, a cell under no column, a column that is
+    also another's prefix) is one rejected row with its reason in Indonesian, in CSV and XLSX
+    alike; the good rows are still read."""
+    from openpyxl import Workbook
+
+    good = sample_batch(catalog, count=2, seed=6)
+    broken = '{"application_id": "X-1",'  # cut off after 25 characters
+    jsonl = "\n".join([json.dumps(good[0]), broken, json.dumps(good[1])]).encode()
+    intake = read_upload("a.jsonl", jsonl, catalog)
+    assert len(intake.valid) == 2 and [e["row"] for e in intake.errors] == [2]
+    assert intake.errors[0]["fields"] == [{
+        "field": "(record)", "message": "baris ini bukan JSON yang sah (kesalahan di kolom 26)"}]
+
+    header, first, second = applications_csv(good).splitlines()[:3]
+    intake = read_upload("a.csv", "\n".join([header, first + ",sel lebih", second]).encode(),
+                         catalog)
+    assert len(intake.valid) == 1
+    assert intake.errors[0]["fields"][0]["message"] == \
+        "baris ini berisi lebih banyak sel daripada kolom judul"
+
+    row = flatten(good[0]) | {"applicant": "x"}  # beside applicant.name, applicant.nik ...
+    wb = Workbook()
+    wb.active.append(list(row))
+    wb.active.append(list(row.values()))
+    xlsx = io.BytesIO()
+    wb.save(xlsx)
+    csv_rows = "\n".join([",".join(row), ",".join(f'"{v}"' for v in row.values())])
+    for name, data in (("a.xlsx", xlsx.getvalue()), ("a.csv", csv_rows.encode())):
+        (err,) = read_upload(name, data, catalog).errors
+        assert err["fields"][0]["message"].startswith("kolom applicant") and \
+            "bertabrakan" in err["fields"][0]["message"], (name, err)
