@@ -351,26 +351,18 @@ def test_other_signer_is_trusted_but_not_the_delegate(pki, services, trust, kadi
     assert found is delegation
 
 
-def test_long_lived_signer_refetches_revocation_data(pki, services, kadis_key, trust) -> None:
+@pytest.mark.parametrize(("limit", "docs", "fetches"), [
+    ({"revinfo_max_age": 0.0}, 3, 3),  # a long-lived signer refetches when the data is old
+    ({"revinfo_max_docs": 2}, 5, 3),  # and starts a fresh context every n documents: 1-2, 3-4, 5
+], ids=["by-age", "by-count"])
+def test_signer_refetches_revocation_data(pki, services, kadis_key, trust, limit, docs,
+                                          fetches) -> None:
     before = services.requests_served.get("ocsp", 0)
     settings = _settings(pki, PadesLevel.B_LT)
-    with BatchSigner(kadis_key, settings, trust_roots=[pki.root_cert],
-                     revinfo_max_age=0.0) as signer:
-        docs = [signer.sign(make_pdf(f"SK {i}")) for i in range(3)]
-    assert services.requests_served.get("ocsp", 0) - before == 3
-    assert all(validate_pdf(d, trust).ok for d in docs)
-
-
-def test_signer_starts_a_fresh_validation_context_every_n_documents(pki, services, kadis_key,
-                                                                     trust) -> None:
-    before = services.requests_served.get("ocsp", 0)
-    settings = _settings(pki, PadesLevel.B_LT)
-    with BatchSigner(kadis_key, settings, trust_roots=[pki.root_cert],
-                     revinfo_max_docs=2) as signer:
-        docs = [signer.sign(make_pdf(f"SK {i}")) for i in range(5)]
-    # documents 1-2 share the first context, 3-4 the second, 5 the third
-    assert services.requests_served.get("ocsp", 0) - before == 3
-    assert all(validate_pdf(d, trust).ok for d in docs)
+    with BatchSigner(kadis_key, settings, trust_roots=[pki.root_cert], **limit) as signer:
+        signed = [signer.sign(make_pdf(f"SK {i}")) for i in range(docs)]
+    assert services.requests_served.get("ocsp", 0) - before == fetches
+    assert all(validate_pdf(d, trust).ok for d in signed)
 
 
 def test_services_on_a_busy_port_fail_clearly(pki, services) -> None:
