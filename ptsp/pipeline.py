@@ -34,7 +34,16 @@ from generator.layout import qr_box_in
 from generator.render import DecreeRenderer, RenderInput
 
 from .profile import Profile
-from .registry import ConflictError, InvalidRequest, InvalidTransition, Record, Registry, Status
+from .registry import (
+    ConflictError,
+    InvalidRequest,
+    InvalidTransition,
+    IssueMark,
+    Record,
+    Registry,
+    RegistryError,
+    Status,
+)
 
 Progress = Callable[[int, int | None], None]
 
@@ -230,7 +239,7 @@ class Pipeline:
         signer: SignStage | None, out_dir: Path, actor: str, workers: int | None = None,
         in_flight: int | None = None, issued_on: date | None = None,
         on_progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
-        replacements: dict[str, tuple[str, str]] | None = None,
+        replacements: dict[str, tuple[str, str]] | None = None, record_batch: int = 16,
     ) -> None:
         self.profile = profile
         # application id -> (number of the decree it corrects, reason): Pasal 10(2) corrections
@@ -245,6 +254,8 @@ class Pipeline:
         # render and sign: with two LibreOffice instances taking two requests each, six.
         cores = os.cpu_count() or 2
         self.workers = workers or max(2, int(getattr(converter, "capacity", cores)) + cores)
+        # issued decrees recorded this many at a time, in one transaction
+        self.record_batch = record_batch
         self.in_flight = in_flight or self.workers * 2
         self.issued_on = issued_on
         self.renderer = DecreeRenderer(
@@ -307,38 +318,56 @@ class Pipeline:
              total: int | None) -> None:
         done = 0
         pending: deque[tuple[Application, Record, Future[tuple[bytes, str, str | None]]]] = deque()
+        # Outcomes in order; signed decrees have their file in place and are recorded as
+        # issued ``record_batch`` at a time, in one registry transaction.
+        finished: list[Outcome | _Written] = []
+
+        def record_finished() -> None:
+            nonlocal done
+            batch = finished[:]
+            finished.clear()
+            written = [f for f in batch if isinstance(f, _Written)]
+            marked = iter(self._mark_issued(written, report.times) if written else ())
+            for f in batch:
+                report.outcomes.append(next(marked) if isinstance(f, _Written) else f)
+                done += 1
+                self.on_progress(done, total)
+
+        def finish(result: Outcome | _Written) -> None:
+            finished.append(result)
+            if len(finished) >= self.record_batch:
+                record_finished()
 
         def finish_one() -> None:
-            nonlocal done
             app, record, fut = pending.popleft()
-            report.outcomes.append(self._record(app, record, fut, report.times))
-            done += 1
-            self.on_progress(done, total)
+            finish(self._written(app, record, fut, report.times))
 
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ptsp") as pool:
-            for item in items:
-                if isinstance(item, RecordError):
-                    report.outcomes.append(Outcome(
-                        "rejected", item.application_id, str(item.ref),
-                        errors=tuple(item.describe()),
-                        fields=tuple({"field": e.field, "message": e.message}
-                                     for e in item.errors)))
-                    done += 1
-                    self.on_progress(done, total)
-                    continue
-                outcome, record = self._reserve(item, report.times)
-                if outcome is not None:
-                    report.outcomes.append(outcome)
-                    done += 1
-                    self.on_progress(done, total)
-                    continue
-                assert record is not None
-                pending.append((item, record, pool.submit(self._produce, item, record,
-                                                          report.times)))
-                while len(pending) >= self.in_flight:
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ptsp") as pool:
+                for item in items:
+                    if isinstance(item, RecordError):
+                        finish(Outcome(
+                            "rejected", item.application_id, str(item.ref),
+                            errors=tuple(item.describe()),
+                            fields=tuple({"field": e.field, "message": e.message}
+                                         for e in item.errors)))
+                        continue
+                    outcome, record = self._reserve(item, report.times)
+                    if outcome is not None:
+                        finish(outcome)
+                        continue
+                    assert record is not None
+                    pending.append((item, record, pool.submit(self._produce, item, record,
+                                                              report.times)))
+                    while len(pending) >= self.in_flight:
+                        finish_one()
+                while pending:
                     finish_one()
-            while pending:
-                finish_one()
+        finally:
+            # What is written is recorded, also when the batch stops early. (A decree whose
+            # file is in place but not recorded is made again by the next run, same number.)
+            if finished:
+                record_finished()
 
     def _reserve(self, app: Application, times: StageTimes) -> tuple[Outcome | None, Record | None]:
         src = str(app.ref) if app.ref else ""
@@ -382,8 +411,10 @@ class Pipeline:
         finally:
             times.add("reserve", time.thread_time() - t)
 
-    def _record(self, app: Application, record: Record,
-                fut: Future[tuple[bytes, str, str | None]], times: StageTimes) -> Outcome:
+    def _written(self, app: Application, record: Record,
+                 fut: Future[tuple[bytes, str, str | None]], times: StageTimes,
+                 ) -> Outcome | _Written:
+        """The decree's file in place (or why there is none); issued once it is recorded."""
         src = str(app.ref) if app.ref else ""
         try:
             data, digest, signed_digest = fut.result()
@@ -400,10 +431,35 @@ class Pipeline:
             if self.signer is None:
                 return Outcome("drafted", app.application_id, src, record.number, str(path),
                                digest)
-            self.registry.mark_issued(
-                record.number, sha256=digest, path=str(path),
-                signer_subject=self.signer.subject, signer_fingerprint=self.signer.fingerprint,
-                actor=self.actor, signed_sha256=signed_digest)
-            return Outcome("issued", app.application_id, src, record.number, str(path), digest)
+            return _Written(app, src, record.number, str(path), digest, signed_digest)
         finally:
             times.add("record", time.thread_time() - t)
+
+    def _mark_issued(self, written: list[_Written], times: StageTimes) -> list[Outcome]:
+        """Record decrees whose files are in place as issued, in one transaction."""
+        assert self.signer is not None
+        t = time.thread_time()
+        try:
+            results = self.registry.mark_issued_many([IssueMark(
+                w.number, sha256=w.sha256, path=w.path, signer_subject=self.signer.subject,
+                signer_fingerprint=self.signer.fingerprint, actor=self.actor,
+                signed_sha256=w.signed_sha256) for w in written])
+            return [
+                Outcome("failed", w.app.application_id, w.src, w.number,
+                        errors=(f"{w.src}: {r}",)) if isinstance(r, RegistryError)
+                else Outcome("issued", w.app.application_id, w.src, w.number, w.path, w.sha256)
+                for w, r in zip(written, results, strict=True)]
+        finally:
+            times.add("record", time.thread_time() - t)
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A signed decree whose file is in place, waiting to be recorded as issued."""
+
+    app: Application
+    src: str
+    number: str
+    path: str
+    sha256: str
+    signed_sha256: str | None

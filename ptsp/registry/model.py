@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
+
+from .errors import RegistryError
 
 
 class Status(StrEnum):
@@ -142,6 +145,21 @@ class AuditCheck:
         }
 
 
+@dataclass(frozen=True)
+class IssueMark:
+    """One ``reserved -> issued`` step for :meth:`Registry.mark_issued_many` (the arguments of
+    :meth:`Registry.mark_issued`)."""
+
+    number: str
+    sha256: str
+    path: str
+    signer_subject: str
+    signer_fingerprint: str
+    actor: str
+    when: datetime | None = None
+    signed_sha256: str | None = None
+
+
 @runtime_checkable
 class Registry(Protocol):
     """Where registration numbers are allocated and permit states are kept, with an audit trail."""
@@ -172,6 +190,11 @@ class Registry(Protocol):
         when: datetime | None = None,
         signed_sha256: str | None = None,
     ) -> Record: ...
+
+    def mark_issued_many(self, marks: Sequence[IssueMark]) -> list[Record | RegistryError]:
+        """Several :meth:`mark_issued` in one transaction; per mark the record as issued, or
+        the error that mark alone met (the others still go in)."""
+        ...
 
     def void(self, number: str, *, reason: str, actor: str) -> Record: ...
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,9 @@ from .errors import (
     InvalidRequest,
     InvalidTransition,
     NumberNotFound,
+    RegistryError,
 )
-from .model import REVOCATION_KINDS, NumberingPolicy, Record, Status
+from .model import REVOCATION_KINDS, IssueMark, NumberingPolicy, Record, Status
 from .numbering import format_number, office_date, scope_key, utcnow
 from .reads import RegistryReader, _to_record
 from .schema import (
@@ -173,43 +175,74 @@ class SqlRegistry(RegistryReader):
         signed_sha256: str | None = None,
     ) -> Record:
         """``reserved`` -> ``issued``; a replacement also flips the record it replaces."""
-        digest = _sha256("sha256", sha256)
-        signed = _sha256("signed_sha256", signed_sha256) if signed_sha256 else None
-        path, actor = _required("path", path), _required("actor", actor)
-        at = _aware("when", when)
-        with db.write(self.engine, f"marking {number} issued") as conn:
-            rec = self._lock(conn, number)
-            if rec.status is Status.ISSUED:
-                if rec.sha256 == digest:
-                    return rec
-                raise ConflictError(
-                    f"{number} is already issued with file sha256 {rec.sha256}, not {digest}: "
-                    "an issued decree is corrected with a replacement, never re-issued"
+        (result,) = self.mark_issued_many([IssueMark(
+            number, sha256, path, signer_subject, signer_fingerprint, actor, when,
+            signed_sha256)])
+        if isinstance(result, RegistryError):
+            raise result
+        return result
+
+    def mark_issued_many(self, marks: Sequence[IssueMark]) -> list[Record | RegistryError]:
+        """Several :meth:`mark_issued` in one transaction (a batch records its decrees a few at
+        a time). Each mark is checked before anything of it is written, so a mark that cannot
+        go in (a conflict, a wrong state, an unknown number) is given back as its error and the
+        others still go in; a storage failure fails them all."""
+        results: list[Record | RegistryError | None] = [None] * len(marks)
+        todo: list[tuple[int, IssueMark, str, str | None, str, str, datetime]] = []
+        for i, m in enumerate(marks):
+            try:
+                todo.append((i, m, _sha256("sha256", m.sha256),
+                             _sha256("signed_sha256", m.signed_sha256) if m.signed_sha256
+                             else None, _required("path", m.path), _required("actor", m.actor),
+                             _aware("when", m.when)))
+            except InvalidRequest as e:
+                results[i] = e
+        if todo:
+            what = (f"marking {todo[0][1].number} issued" if len(todo) == 1
+                    else f"marking {len(todo)} decrees issued ({todo[0][1].number} ...)")
+            with db.write(self.engine, what) as conn:
+                for i, m, digest, signed, path, actor, at in todo:
+                    try:
+                        results[i] = self._mark_issued(conn, m, digest, signed, path, actor, at)
+                    except (ConflictError, InvalidTransition, NumberNotFound) as e:
+                        results[i] = e  # raised before this mark wrote anything
+        return [r for r in results if r is not None]
+
+    def _mark_issued(self, conn: Connection, m: IssueMark, digest: str, signed: str | None,
+                     path: str, actor: str, at: datetime) -> Record:
+        number = m.number
+        rec = self._lock(conn, number)
+        if rec.status is Status.ISSUED:
+            if rec.sha256 == digest:
+                return rec
+            raise ConflictError(
+                f"{number} is already issued with file sha256 {rec.sha256}, not {digest}: "
+                "an issued decree is corrected with a replacement, never re-issued"
+            )
+        if rec.status is not Status.RESERVED:
+            raise InvalidTransition(number, rec.status.value, Status.ISSUED.value)
+        old = None
+        if rec.replaces:
+            old = self._lock(conn, rec.replaces)
+            if old.status is not Status.ISSUED:
+                raise InvalidTransition(
+                    old.number, old.status.value, Status.REPLACED.value,
+                    f"so its replacement {number} cannot be issued; void {number}",
                 )
-            if rec.status is not Status.RESERVED:
-                raise InvalidTransition(number, rec.status.value, Status.ISSUED.value)
-            old = None
-            if rec.replaces:
-                old = self._lock(conn, rec.replaces)
-                if old.status is not Status.ISSUED:
-                    raise InvalidTransition(
-                        old.number, old.status.value, Status.REPLACED.value,
-                        f"so its replacement {number} cannot be issued; void {number}",
-                    )
-            issued = self._update(conn, rec, status=Status.ISSUED, issued_at=at, sha256=digest,
-                                  signed_sha256=signed, path=path, signer_subject=signer_subject,
-                                  signer_fingerprint=signer_fingerprint, status_changed_at=at)
-            self._append(conn, "issued", actor, number, {
-                "sha256": digest, "signed_sha256": signed, "path": path,
-                "signer_subject": signer_subject, "signer_fingerprint": signer_fingerprint,
-                "issued_at": at,
-            })
-            if old is not None:
-                self._update(conn, old, status=Status.REPLACED, replaced_by=number,
-                             status_reason=rec.status_reason, status_changed_at=at)
-                self._append(conn, "replaced", actor, old.number,
-                             {"replaced_by": number, "reason": rec.status_reason})
-            return issued
+        issued = self._update(conn, rec, status=Status.ISSUED, issued_at=at, sha256=digest,
+                              signed_sha256=signed, path=path, signer_subject=m.signer_subject,
+                              signer_fingerprint=m.signer_fingerprint, status_changed_at=at)
+        self._append(conn, "issued", actor, number, {
+            "sha256": digest, "signed_sha256": signed, "path": path,
+            "signer_subject": m.signer_subject, "signer_fingerprint": m.signer_fingerprint,
+            "issued_at": at,
+        })
+        if old is not None:
+            self._update(conn, old, status=Status.REPLACED, replaced_by=number,
+                         status_reason=rec.status_reason, status_changed_at=at)
+            self._append(conn, "replaced", actor, old.number,
+                         {"replaced_by": number, "reason": rec.status_reason})
+        return issued
 
     def void(self, number: str, *, reason: str, actor: str) -> Record:
         """``reserved`` -> ``voided``: the number stays in the book and is never reused."""

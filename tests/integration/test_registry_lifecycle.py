@@ -9,6 +9,7 @@ from ptsp.registry import (
     ConflictError,
     InvalidRequest,
     InvalidTransition,
+    IssueMark,
     NumberingPolicy,
     NumberNotFound,
     SqlRegistry,
@@ -232,3 +233,34 @@ def test_unique_constraints_are_the_last_line_of_defence(registry: SqlRegistry) 
                 "INSERT INTO registry_records (number, application_id, permit, status, scope, "
                 "year, seq, token, holder_name, reserved_at, data) VALUES ('X', 'B', 'PBG', "
                 f"'reserved', 'office', {rec.year}, 1, 'tok', 'h', '2025-01-01', '{{}}')"))
+
+
+def test_many_marks_go_in_one_transaction_each_on_its_own_merits(registry: SqlRegistry) -> None:
+    """A batch records its decrees a few at a time: the marks that can go in do, one that
+    cannot is given back as its own error and costs the others nothing."""
+    a, b, c = (reserve(registry, f"APP-M{i}") for i in range(3))
+    issue(registry, c.number, SHA_C)
+
+    def mark(number: str, sha: str) -> IssueMark:
+        return IssueMark(number, sha, f"/out/{sha[:4]}.pdf", "CN=Kepala DPMPTSP", "ab:cd",
+                         "signer")
+
+    results = registry.mark_issued_many([
+        mark(a.number, SHA_A),
+        mark(c.number, SHA_B),  # already issued with another file
+        mark("503/9999/PBG/DPMPTSP-BLG/III/2025", SHA_A),  # no such number
+        mark(b.number, "not-a-digest"),
+        mark(b.number, SHA_B),
+        mark(a.number, SHA_A),  # the same mark again: nothing new
+    ])
+    assert [type(r).__name__ for r in results] == [
+        "Record", "ConflictError", "NumberNotFound", "InvalidRequest", "Record", "Record"]
+    assert c.number in str(results[1])
+    assert registry.get(a.number).status is Status.ISSUED
+    assert registry.get(b.number).sha256 == SHA_B
+    assert registry.get(c.number).sha256 == SHA_C
+    issued = [e for e in registry.audit_entries() if e.action == "issued"]
+    assert [e.number for e in issued] == [c.number, a.number, b.number]
+    assert issued[2].id == issued[1].id + 1  # written together
+    assert registry.audit_check().ok
+    assert registry.mark_issued_many([]) == []
