@@ -12,7 +12,7 @@ idle about 13% of a batch. Replies come back in order; each caller reads its own
 
 LibreOffice runs with jemalloc preloaded when it is installed (``allocator="auto"``): glibc's
 malloc and free were about a tenth of its CPU per decree, and with jemalloc a conversion costs
-about 15% less CPU at the same memory.
+about 10% less CPU at the same memory.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ _JEMALLOC = ("/usr/lib/*-linux-gnu/libjemalloc.so.2", "/usr/lib64/libjemalloc.so
 def resolve_allocator(allocator: str) -> str | None:
     """The library to preload into LibreOffice for ``PoolSettings.allocator``, or None for
     the system's malloc. A path that does not exist is an error (a typo must not quietly cost
-    15% of every conversion); "auto" without jemalloc installed is not."""
+    a tenth of every conversion); "auto" without jemalloc installed is not."""
     if allocator == "system":
         return None
     if allocator == "auto":
