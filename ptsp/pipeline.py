@@ -30,7 +30,7 @@ from generator.applications import Application, RecordError
 from generator.catalog import Catalog
 from generator.convert import Converter
 from generator.errors import GeneratorError
-from generator.layout import qr_box_in
+from generator.layout import Box, qr_box_in
 from generator.render import DecreeRenderer, RenderInput
 
 from .profile import Profile
@@ -134,7 +134,6 @@ class BatchReport:
         return lines
 
 
-Box = tuple[float, float, float, float]
 # given the document's pages (signer.sign.PdfPages), the 0-based page and box of the field
 Locate = Callable[[Any], tuple[int, Box]]
 
