@@ -359,6 +359,13 @@ def unflatten_row(row: Mapping[str | None, str | None]) -> dict[str, Any]:
     return out
 
 
+def _json_loads(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError as e:  # hundreds of nested arrays: hostile, not an application
+        raise InputError(f"{path}: JSON nested too deeply", "too_deep") from e
+
+
 def iter_raw_records(path: Path, data: bytes | None = None) -> Iterator[tuple[RecordRef, Any]]:
     """Yield ``(ref, raw record)`` from a JSON array, JSON Lines or CSV file.
 
@@ -374,41 +381,48 @@ def iter_raw_records(path: Path, data: bytes | None = None) -> Iterator[tuple[Re
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not UTF-8 text (byte {e.start})") from e
+        raise InputError(f"{path}: not UTF-8 text (byte {e.start})", "not_utf8",
+                         byte=e.start) from e
     suffix = path.suffix.lower()
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        if not reader.fieldnames:
-            raise InputError(f"{path}: empty CSV file (no header row)")
-        for row in reader:
-            ref = RecordRef(name, reader.line_num)
-            try:
-                yield ref, unflatten_row(row)
-            except Problem as e:
-                yield ref, e
+        try:
+            if not reader.fieldnames:
+                raise InputError(f"{path}: empty CSV file (no header row)", "no_header")
+            for row in reader:
+                ref = RecordRef(name, reader.line_num)
+                try:
+                    yield ref, unflatten_row(row)
+                except Problem as e:
+                    yield ref, e
+        except csv.Error as e:  # e.g. a cell past the csv module's field limit (128 kB)
+            raise InputError(f"{path}: CSV line {reader.line_num} cannot be read: {e}",
+                             "bad_csv", line=reader.line_num) from e
     elif suffix in (".jsonl", ".ndjson"):
         for i, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             ref = RecordRef(name, i)
             try:
-                yield ref, json.loads(line)
+                yield ref, _json_loads(line, path)
             except json.JSONDecodeError as e:
                 yield ref, Problem("invalid_json", f"invalid JSON at column {e.colno}: {e.msg}",
                                    column=e.colno)
     elif suffix == ".json":
         try:
-            doc = json.loads(text)
+            doc = _json_loads(text, path)
         except json.JSONDecodeError as e:
-            raise InputError(f"{path}: invalid JSON at line {e.lineno}: {e.msg}") from e
+            raise InputError(f"{path}: invalid JSON at line {e.lineno}: {e.msg}", "invalid_json",
+                             line=e.lineno) from e
         if isinstance(doc, Mapping) and "applications" in doc:
             doc = doc["applications"]
         if not isinstance(doc, list):
-            raise InputError(f"{path}: expected a JSON array of applications")
+            raise InputError(f"{path}: expected a JSON array of applications", "not_a_list")
         for i, rec in enumerate(doc, start=1):
             yield RecordRef(name, i), rec
     else:
-        raise InputError(f"{path}: unknown input format {suffix!r} (use .json, .jsonl or .csv)")
+        raise InputError(f"{path}: unknown input format {suffix!r} (use .json, .jsonl or .csv)",
+                         "unknown_format")
 
 
 def read_applications(

@@ -17,7 +17,14 @@ class CatalogError(GeneratorError):
 
 
 class InputError(GeneratorError):
-    pass
+    """An input file cannot be read; ``code`` and ``params`` say why, for messages in other
+    languages (``not_utf8``, ``empty``, ``invalid_json``, ``too_deep``, ``not_a_list``,
+    ``bad_csv``, ``unknown_format``, ``unreadable``, ``not_xlsx``, ``no_sheet``, ``no_header``)."""
+
+    def __init__(self, message: str, code: str = "unreadable", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class RenderError(GeneratorError):

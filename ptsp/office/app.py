@@ -27,6 +27,7 @@ from ..registry import Registry
 from .auth import ROLES, current_session, same_token
 from .jobs import ConverterFactory, JobRunner
 from .store import STAGE_LABELS, OfficeStore, Session, User
+from .timefmt import Clock
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/kantor"
@@ -85,6 +86,9 @@ class Office:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(office=profile.office, roles=ROLES,
                                           stage_labels=STAGE_LABELS, prefix=PREFIX)
+        self.clock = Clock(profile.office.timezone)
+        self.templates.env.filters.update(waktu=self.clock.waktu, tanggal=self.clock.tanggal,
+                                          jam=self.clock.jam)
 
     # -- lazily opened resources (the database may be down when the app starts) --------------
     @property
@@ -167,15 +171,43 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.url.netloc
 
 
+TOO_LARGE = "Berkas terlalu besar (maksimal 10 MB)."
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def limit_body(request: Request, limit: int = MAX_BODY) -> None:
+    """Count the body while it is read and stop past ``limit`` bytes, whatever the
+    Content-Length said (or when there is none: chunked transfer)."""
+    receive = request._receive  # Starlette reads the body only through this callable
+    seen = 0
+
+    async def limited() -> Any:
+        nonlocal seen
+        message = await receive()
+        if message.get("type") == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge()
+        return message
+
+    request._receive = limited
+
+
 async def check_form_token(request: Request, expected: str | None) -> Any:
     """Refuse a POST whose form lacks the expected CSRF token (or comes from another site)."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_BODY:
-        raise OfficeRefusal(413, "Berkas terlalu besar (maksimal 10 MB).")
+        raise OfficeRefusal(413, TOO_LARGE)
     if not _same_origin(request):
         raise OfficeRefusal(403, BAD_CSRF)
+    limit_body(request)
     try:
         form = await request.form()
+    except BodyTooLarge as e:
+        raise OfficeRefusal(413, TOO_LARGE) from e
     except Exception as e:  # noqa: BLE001 - a malformed body is a bad request, not a crash
         raise OfficeRefusal(400, "Permintaan tidak sah.") from e
     given = form.get("csrf_token")

@@ -22,7 +22,7 @@ from generator.applications import (
 from generator.catalog import Catalog
 from generator.errors import InputError
 
-from .messages import pesan
+from .messages import pesan, pesan_berkas
 from .xlsx import iter_xlsx_records
 
 SUFFIXES = (".csv", ".json", ".jsonl", ".xlsx")
@@ -85,5 +85,5 @@ def read_upload(filename: str, data: bytes, catalog: Catalog) -> Intake:
                 "holder_name": str(item.applicant.get("name", "")),
                 "received_on": item.received_on, "approved_on": item.approved_on}))
     except InputError as e:
-        raise IntakeError(f"Berkas tidak dapat dibaca: {e}") from e
+        raise IntakeError(f"Berkas tidak dapat dibaca: {pesan_berkas(e)}.") from e
     return intake

@@ -4,7 +4,8 @@ Each job runs on its own thread (generation with its own LibreOffice pool) and w
 progress to ``office_jobs``, which the job page polls. Applications are claimed by moving them
 to a transient stage (``generating``, ``signing``) in one transaction, so two clicks never
 process one application twice; whatever a job could not finish goes back to where it was.
-The signing PIN or passphrase lives only in the job's memory until the key is unlocked.
+The signing PIN or passphrase unlocks the key in the request (a wrong one keeps the Kepala
+Dinas on his page) and is dropped there; the job gets only the unlocked key.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 from generator.applications import Application, RecordRef, validate_record
 from generator.catalog import Catalog
 from generator.convert import Converter, LibreOfficePool, PoolSettings
-from signer.errors import KeyUnlockError, SignerError
-from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource
+from signer.errors import SignerError
+from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource, UnlockedKey
 
 from ..drafts import Draft, sign_drafts
 from ..errors import ProfileError
@@ -168,34 +169,27 @@ class JobRunner:
                           reason="data permohonan dikoreksi setelah draf dikembalikan")
 
     # -- signing ----------------------------------------------------------------------------
-    def start_sign(self, app_ids: list[str], secret: str, actor: str) -> int | None:
-        """Sign the chosen drafts that wait for the Kepala Dinas; None if none do."""
+    def start_sign(self, app_ids: list[str], key: UnlockedKey, actor: str, *,
+                   whole_stage: bool = False) -> int | None:
+        """Sign exactly the chosen drafts with ``key`` (unlocked by the caller, with the PIN or
+        passphrase the Kepala Dinas typed). None, and the key closed, when one of them no
+        longer waits for him or, with ``whole_stage``, when others wait too: the list he saw
+        has changed."""
         with self._sign_lock:
-            claimed = self.store.move(app_ids, from_stages=("kadis",), to="signing")
+            claimed = self.store.move_exactly(app_ids, from_stage="kadis", to="signing",
+                                              whole_stage=whole_stage)
             if not claimed:
+                key.close()
                 return None
             job_id = self.store.add_job("sign", actor, len(claimed))
-        return self._start(job_id, self._sign, claimed, [secret], actor)
+        return self._start(job_id, self._sign, claimed, key, actor)
 
-    def _sign(self, job_id: int, app_ids: list[str], secret_box: list[str], actor: str) -> None:
+    def _sign(self, job_id: int, app_ids: list[str], key: UnlockedKey, actor: str) -> None:
         rows = [r for r in (self.store.application(a) for a in app_ids) if r is not None]
         results: list[dict[str, Any]] = []
         registry = self.registry_factory()
         try:
-            source = pin_key_source(self.profile, secret_box.pop())
-            try:
-                key_cm = source.unlock()
-            except KeyUnlockError:
-                self.store.move(app_ids, from_stages=("signing",), to="kadis")
-                registry.record_event(action="sign_failed", actor=actor, detail={
-                    "job": job_id, "reason": "key_unlock",
-                    "numbers": [r.number for r in rows]})
-                self.store.update_job(job_id, state="failed", message=(
-                    "Kunci tidak dapat dibuka: PIN atau kata sandi salah, atau token tidak "
-                    "terpasang. Tidak ada dokumen yang ditandatangani."))
-                return
-            del source
-            with key_cm as key, local_services(self.profile), \
+            with key, local_services(self.profile), \
                     batch_signer(self.profile, key) as signer:
                 stage = sign_stage(self.profile, key, signer)
                 for i, row in enumerate(rows, start=1):
@@ -206,6 +200,7 @@ class JobRunner:
                 "job": job_id, "issued": issued,
                 "failed": [r["number"] for r in results if r["status"] != "issued"]})
         finally:
+            key.close()
             self.store.move(app_ids, from_stages=("signing",), to="kadis")
             registry.close()
         failed = sum(1 for r in results if r["status"] != "issued")

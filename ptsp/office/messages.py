@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from generator.applications import FieldError
+from generator.errors import InputError
 
 PESAN: Mapping[str, str] = {
     "not_date": "bukan tanggal: {value} (tulis TTTT-BB-HH, misalnya 2026-11-28)",
@@ -59,3 +60,27 @@ def pesan(error: FieldError) -> str:
         return template.format(**error.params)
     except (KeyError, IndexError, ValueError):
         return error.message
+
+
+#: Why a whole uploaded file cannot be read (:class:`generator.errors.InputError` codes).
+BERKAS: Mapping[str, str] = {
+    "not_utf8": "berkas bukan teks UTF-8 (bita ke-{byte}); simpan ulang sebagai CSV UTF-8",
+    "no_header": "baris pertama harus berisi nama kolom",
+    "invalid_json": "bukan JSON yang sah (kesalahan di baris {line})",
+    "too_deep": "struktur JSON terlalu dalam bersarang",
+    "not_a_list": "JSON harus berupa daftar (array) permohonan",
+    "bad_csv": "baris {line} CSV tidak dapat dibaca (sel terlalu panjang atau tanda kutip "
+               "tidak ditutup)",
+    "unknown_format": "jenis berkas tidak dikenal: unggah berkas CSV, JSON, JSONL atau XLSX",
+    "not_xlsx": "bukan buku kerja Excel (.xlsx) yang dapat dibaca",
+    "no_sheet": "buku kerja tidak berisi lembar kerja",
+}
+
+
+def pesan_berkas(error: InputError) -> str:
+    """Why the file cannot be read, in Bahasa Indonesia (never the English message)."""
+    template = BERKAS.get(getattr(error, "code", ""), "isinya tidak dapat dikenali")
+    try:
+        return template.format(**getattr(error, "params", {}))
+    except (KeyError, IndexError, ValueError):
+        return "isinya tidak dapat dikenali"

@@ -11,6 +11,9 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from signer.errors import KeyUnlockError
+from signer.keys import UnlockedKey
+
 from ..pipeline import safe_filename
 from .app import (
     LOGIN_COOKIE,
@@ -23,6 +26,7 @@ from .app import (
 from .auth import ADMIN, BACKOFFICE, KABID, KADIS, KASI, STAFF, authenticate, open_session
 from .board import board_rows
 from .intake import MAX_UPLOAD, IntakeError, read_upload
+from .jobs import pin_key_source
 from .pages import PageError, page_images
 from .store import AppRow, User
 
@@ -54,8 +58,19 @@ def _safe_next(value: str | None, user: User) -> str:
     return PREFIX + HOME.get(user.role, "/")
 
 
-def _form_ids(form: Any) -> list[str]:
-    return [v for v in form.getlist("app") if isinstance(v, str)][:1000]
+def parse_id(text: str, not_found: str) -> int:
+    """A numeric id from the path; anything else (letters, a sign, past 2^63) is not found."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise OfficeRefusal(404, not_found)
+    return int(text)
+
+
+NO_UPLOAD = "Unggahan tidak ditemukan."
+NO_JOB = "Pekerjaan tidak ditemukan."
+
+
+def _form_ids(form: Any, name: str = "app") -> list[str]:
+    return [v for v in form.getlist(name) if isinstance(v, str) and len(v) <= 120][:1000]
 
 
 def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists every page
@@ -69,6 +84,13 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
     Kadis = Annotated[User, Depends(office.guard(KADIS))]
     Everyone = Annotated[User, Depends(office.guard(*ALL))]
     store = lambda: office.store  # noqa: E731 - opened lazily
+
+    def permit_names(apps: list[AppRow]) -> dict[str, str]:
+        names = {}
+        for a in apps:
+            service = office.catalog.find(a.permit)
+            names[a.permit] = service.name if service else a.permit
+        return names
 
     def app_or_404(app_id: str) -> AppRow:
         row = office.store.application(app_id)
@@ -158,22 +180,23 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         return _see_other(f"/unggah/{upload_id}")
 
     @r.get("/unggah/{upload_id}")
-    async def upload_result(request: Request, upload_id: int,
+    async def upload_result(request: Request, upload_id: str,
                             user: Backoffice) -> Response:
-        up = await run_in_threadpool(store().upload, upload_id)
+        up = await run_in_threadpool(store().upload, parse_id(upload_id, NO_UPLOAD))
         if up is None:
             raise OfficeRefusal(404, "Unggahan tidak ditemukan.")
-        apps = await run_in_threadpool(lambda: store().applications(upload_id=upload_id))
+        apps = await run_in_threadpool(lambda: store().applications(upload_id=up.id))
         apps.sort(key=lambda a: a.source_row)
         waiting = [a for a in apps if a.stage == "uploaded"]
         return office.render(request, "upload_result.html", {
             "up": up, "apps": apps, "waiting": waiting})
 
     @r.post("/unggah/{upload_id}/buat")
-    async def generate(request: Request, upload_id: int,
+    async def generate(request: Request, upload_id: str,
                        user: Backoffice) -> Response:
+        number = parse_id(upload_id, NO_UPLOAD)
         apps = await run_in_threadpool(lambda: store().applications(
-            upload_id=upload_id, stages=("uploaded",)))
+            upload_id=number, stages=("uploaded",)))
         job = await run_in_threadpool(office.jobs.start_generate,
                                       [a.application_id for a in apps], user.username)
         if job is None:
@@ -215,8 +238,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         return _see_other("/unggah")
 
     # -- jobs -------------------------------------------------------------------------------
-    def job_for(job_id: int, user: User) -> Any:
-        job = office.store.job(job_id)
+    def job_for(job_id: str, user: User) -> Any:
+        job = office.store.job(parse_id(job_id, NO_JOB))
         if job is None:
             raise OfficeRefusal(404, "Pekerjaan tidak ditemukan.")
         if (job.kind == "sign") != (user.role == KADIS):
@@ -225,30 +248,41 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         return job
 
     @r.get("/pekerjaan/{job_id}")
-    async def job_page(request: Request, job_id: int,
+    async def job_page(request: Request, job_id: str,
                        user: JobUser) -> Response:
         job = await run_in_threadpool(job_for, job_id, user)
         return office.render(request, "job.html", {"job": job})
 
     @r.get("/pekerjaan/{job_id}/status.json")
-    async def job_status(request: Request, job_id: int,
+    async def job_status(request: Request, job_id: str,
                          user: JobUser) -> Response:
         job = await run_in_threadpool(job_for, job_id, user)
-        return JSONResponse(job.as_dict())
+        return JSONResponse(job.as_dict() | {"created_at": office.clock.iso(job.created_at),
+                                             "finished_at": office.clock.iso(job.finished_at)})
 
     # -- review: Kasi, Kabid ----------------------------------------------------------------
+    def review_page(request: Request, user: User, *, error: str = "", done: int = 0,
+                    chosen: frozenset[str] = frozenset(), status: int = 200) -> Response:
+        stage = REVIEW[user.role][0]
+        apps = office.store.applications(stages=(stage,))
+        return office.render(request, "review.html", {
+            "apps": apps, "error": error, "done": done, "chosen": chosen,
+            "permit_names": permit_names(apps)}, status)
+
     @r.get("/periksa")
     async def review_queue(request: Request,
                            user: Reviewer) -> Response:
-        stage = REVIEW[user.role][0]
-        apps = await run_in_threadpool(lambda: store().applications(stages=(stage,)))
-        return office.render(request, "review.html", {"apps": apps})
+        done = request.query_params.get("selesai", "")
+        count = int(done) if done.isdigit() and len(done) < 6 else 0
+        return await run_in_threadpool(lambda: review_page(request, user, done=count))
 
-    def initial(user: User, ids: list[str]) -> list[str]:
+    def initial(user: User, ids: list[str], *, whole_stage: bool = False) -> list[str] | None:
+        """Initial exactly ``ids`` (all, or none when the list changed meanwhile)."""
         here, there = REVIEW[user.role]
         by = {"kasi_by" if user.role == KASI else "kabid_by": user.username}
-        moved = office.store.move(ids, from_stages=(here,), to=there, **by)
-        for app_id in moved:
+        moved = office.store.move_exactly(ids, from_stage=here, to=there,
+                                          whole_stage=whole_stage, **by)
+        for app_id in moved or ():
             row = office.store.application(app_id)
             office.audit("initial", user.username, row.number if row else None,
                          role=user.role, application_id=app_id)
@@ -258,15 +292,31 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
     async def initial_many(request: Request,
                            user: Reviewer) -> Response:
         form = await request.form()
-        ids = _form_ids(form)
-        if form.get("semua"):
-            stage = REVIEW[user.role][0]
-            ids = [a.application_id for a in await run_in_threadpool(
-                lambda: store().applications(stages=(stage,)))]
+        every = bool(form.get("semua"))
+        ids = _form_ids(form, "tampil" if every else "app")
         if not ids:
             raise OfficeRefusal(400, "Pilih draf yang akan diparaf.")
-        await run_in_threadpool(initial, user, ids)
-        return _see_other("/periksa")
+        moved = await run_in_threadpool(lambda: initial(user, ids, whole_stage=every))
+        if moved is None:
+            message = await run_in_threadpool(changed_message, ids, REVIEW[user.role][0],
+                                              every, "diparaf")
+            return await run_in_threadpool(lambda: review_page(
+                request, user, error=message, chosen=frozenset(_form_ids(form, "app")),
+                status=409))
+        return _see_other(f"/periksa?selesai={len(moved)}")
+
+    def changed_message(ids: list[str], stage: str, every: bool, verb: str) -> str:
+        now = {a.application_id for a in office.store.applications(stages=(stage,))}
+        listed = set(ids)
+        gone, new = len(listed - now), len(now - listed) if every else 0
+        parts = []
+        if new:
+            parts.append(f"{new} draf baru masuk")
+        if gone:
+            parts.append(f"{gone} draf sudah tidak menunggu tindakan Anda")
+        return (f"Daftar draf berubah sejak halaman ini dibuka ({' dan '.join(parts)}). "
+                f"Tidak ada draf yang {verb}. Periksa daftar terbaru di bawah ini, lalu "
+                "tekan tombolnya sekali lagi.")
 
     @r.get("/draf/{app_id}")
     async def draft_page(request: Request, app_id: str,
@@ -285,6 +335,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             error = "Berkas draf tidak tersedia."
         return office.render(request, "draft.html", {
             "a": row, "pages": len(pages), "error": error,
+            "permit_name": permit_names([row])[row.permit],
             "can_review": REVIEW.get(user.role, ("",))[0] == row.stage,
             "can_revoke": user.role == KADIS and row.stage in ("signed", "handed_over"),
             "revoke_kinds": REVOKE_KINDS,
@@ -299,17 +350,18 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         return Path(path)
 
     @r.get("/draf/{app_id}/halaman/{n}.png")
-    async def draft_page_image(request: Request, app_id: str, n: int,
+    async def draft_page_image(request: Request, app_id: str, n: str,
                                user: Viewer) -> Response:
+        page = parse_id(n, "Halaman tidak ditemukan.")
         row = await run_in_threadpool(app_or_404, app_id)
         try:
             pages = await run_in_threadpool(page_images, current_file(row),
                                             office.data_dir / "halaman")
         except PageError as e:
             raise OfficeRefusal(500, "Halaman tidak dapat ditampilkan.") from e
-        if not 1 <= n <= len(pages):
+        if not 1 <= page <= len(pages):
             raise OfficeRefusal(404, "Halaman tidak ditemukan.")
-        return FileResponse(pages[n - 1], media_type="image/png")
+        return FileResponse(pages[page - 1], media_type="image/png")
 
     @r.get("/draf/{app_id}/berkas.pdf")
     async def draft_pdf(request: Request, app_id: str,
@@ -344,32 +396,58 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         return _see_other("/tanda-tangan" if user.role == KADIS else "/periksa")
 
     # -- signing: Kepala Dinas --------------------------------------------------------------
+    def sign_page(request: Request, *, error: str = "", chosen: frozenset[str] = frozenset(),
+                  status: int = 200) -> Response:
+        apps = office.store.applications(stages=("kadis",))
+        running = office.store.running_jobs("sign")
+        key_kind = "PIN token" if office.profile.keys.source == "pkcs11" else \
+            "kata sandi kunci (PKCS#12)"
+        return office.render(request, "sign.html", {
+            "apps": apps, "running": running, "key_kind": key_kind, "error": error,
+            "chosen": chosen, "permit_names": permit_names(apps)}, status)
+
     @r.get("/tanda-tangan")
     async def sign_queue(request: Request,
                          user: Kadis) -> Response:
-        apps = await run_in_threadpool(lambda: store().applications(stages=("kadis",)))
-        running = await run_in_threadpool(store().running_jobs, "sign")
-        key_kind = "PIN token" if office.profile.keys.source == "pkcs11" else \
-            "kata sandi kunci (PKCS#12)"
-        return office.render(request, "sign.html", {"apps": apps, "running": running,
-                                                    "key_kind": key_kind})
+        return await run_in_threadpool(lambda: sign_page(request))
+
+    def unlock(secret: str) -> UnlockedKey | None:
+        try:
+            return pin_key_source(office.profile, secret).unlock()
+        except KeyUnlockError:
+            return None
 
     @r.post("/tanda-tangan")
     async def sign(request: Request, user: Kadis) -> Response:
         form = await request.form()
+        every = bool(form.get("semua"))
+        ids = _form_ids(form, "tampil" if every else "app")
+        chosen = frozenset(ids)
+
+        def again(message: str, status: int) -> Any:
+            return run_in_threadpool(lambda: sign_page(request, error=message, chosen=chosen,
+                                                       status=status))
+
+        if not ids:
+            return await again("Pilih keputusan yang akan ditandatangani.", 400)
         secret = form.get("pin")
         if not isinstance(secret, str) or not secret:
-            raise OfficeRefusal(400, "Masukkan PIN atau kata sandi kunci penandatanganan.")
-        ids = _form_ids(form)
-        if form.get("semua"):
-            ids = [a.application_id for a in await run_in_threadpool(
-                lambda: store().applications(stages=("kadis",)))]
-        if not ids:
-            raise OfficeRefusal(400, "Pilih keputusan yang akan ditandatangani.")
-        job = await run_in_threadpool(office.jobs.start_sign, ids, secret, user.username)
+            return await again("Masukkan PIN atau kata sandi kunci penandatanganan.", 400)
+        key = await run_in_threadpool(unlock, secret)
         del secret
+        if key is None:
+            await run_in_threadpool(office.audit, "sign_failed", user.username, None,
+                                    reason="key_unlock", applications=len(ids))
+            return await again("Kunci tidak dapat dibuka: PIN atau kata sandi salah, atau "
+                               "token tidak terpasang. Tidak ada dokumen yang ditandatangani. "
+                               "Pilihan Anda masih tersimpan; masukkan lagi lalu tekan "
+                               "tombolnya.", 400)
+        job = await run_in_threadpool(lambda: office.jobs.start_sign(
+            ids, key, user.username, whole_stage=every))
         if job is None:
-            raise OfficeRefusal(409, "Keputusan yang dipilih tidak menunggu tanda tangan.")
+            message = await run_in_threadpool(changed_message, ids, "kadis", every,
+                                              "ditandatangani")
+            return await again(message.replace("draf", "keputusan"), 409)
         return _see_other(f"/pekerjaan/{job}")
 
     @r.post("/keputusan/{app_id}/cabut")

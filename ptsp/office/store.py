@@ -412,6 +412,28 @@ class OfficeStore:
                     stage=to, stage_since=now, **values))
         return moved
 
+    def move_exactly(self, app_ids: Iterable[str], *, from_stage: str, to: str,
+                     whole_stage: bool = False, **values: Any) -> list[str] | None:
+        """Move exactly ``app_ids`` from ``from_stage`` to ``to``, or nothing: None when one of
+        them is no longer at ``from_stage`` or, with ``whole_stage``, when the stage holds
+        others too (the list a person saw and confirmed has changed)."""
+        ids = sorted(set(app_ids))
+        if not ids:
+            return None
+        now = utcnow()
+        with db.write(self.engine, f"moving applications to {to}") as conn:
+            q = sa.select(applications.c.application_id).where(
+                applications.c.stage == from_stage)
+            if not whole_stage:
+                q = q.where(applications.c.application_id.in_(ids))
+            there = sorted(r.application_id for r in conn.execute(q))
+            if there != ids:
+                return None
+            conn.execute(sa.update(applications).where(
+                applications.c.application_id.in_(ids)).values(
+                stage=to, stage_since=now, **values))
+        return ids
+
     def update_application(self, app_id: str, **values: Any) -> None:
         if "stage" in values:
             values.setdefault("stage_since", utcnow())

@@ -41,20 +41,21 @@ def iter_xlsx_records(filename: str, data: bytes) -> Iterator[tuple[RecordRef, A
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises zipfile, KeyError, ValueError ... on bad input
-        raise InputError(f"{filename}: not a readable Excel workbook (.xlsx): {e}") from e
+        raise InputError(f"{filename}: not a readable Excel workbook (.xlsx): {e}",
+                         "not_xlsx") from e
     try:
         sheet = wb.worksheets[0] if wb.worksheets else None
         if sheet is None:
-            raise InputError(f"{filename}: the workbook has no sheet")
+            raise InputError(f"{filename}: the workbook has no sheet", "no_sheet")
         rows = sheet.iter_rows(values_only=True)
         header_row = next(rows, None)
         if header_row is None:
-            raise InputError(f"{filename}: empty sheet (no header row)")
+            raise InputError(f"{filename}: empty sheet (no header row)", "no_header")
         header = [_cell_text(c) for c in header_row]
         while header and header[-1] is None:
             header.pop()
         if not any(header):
-            raise InputError(f"{filename}: the first row must name the columns")
+            raise InputError(f"{filename}: the first row must name the columns", "no_header")
         for number, cells in enumerate(rows, start=2):
             values = [_cell_text(c) for c in cells]
             if not any(values):
