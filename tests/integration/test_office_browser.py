@@ -95,8 +95,8 @@ def test_upload_review_sign_handover(browser, setup, shots):
 
     # -- Kasi: open a draft (page image), initial all -------------------------------------
     kctx, kasi = session(browser, setup, "kasi1")
-    assert kasi.locator("#antrean tbody tr").count() == 3
-    kasi.click("#antrean tbody tr:first-child >> text=Lihat draf")
+    assert kasi.locator("#antrean .draft-card").count() == 3
+    kasi.click("#antrean .draft-card:first-child >> text=Lihat")
     img = kasi.locator(".pages img").first
     img.wait_for()
     kasi.wait_for_function("() => { const i = document.querySelector('.pages img');"
@@ -109,7 +109,7 @@ def test_upload_review_sign_handover(browser, setup, shots):
 
     # -- Kabid: select all (script) and initial -------------------------------------------
     bctx, kabid = session(browser, setup, "kabid1")
-    assert kabid.locator("#antrean tbody tr").count() == 3
+    assert kabid.locator("#antrean .draft-card").count() == 3
     kabid.check("input[data-select-all]")
     assert kabid.locator("input[name=app]:checked").count() == 3
     kabid.click("text=Paraf yang dipilih")
@@ -117,7 +117,7 @@ def test_upload_review_sign_handover(browser, setup, shots):
 
     # -- Kepala Dinas: select all, one passphrase entry, progress, result ------------------
     dctx, kadis = session(browser, setup, "kadis1")
-    assert kadis.locator("#antrean tbody tr").count() == 3
+    assert kadis.locator("#antrean .draft-card").count() == 3
     kadis.check("input[data-select-all]")
     kadis.fill("#pin", TEST_PASSPHRASE)
     kadis.screenshot(path=str(shots / "05-kadis-antrean.png"), full_page=True)
