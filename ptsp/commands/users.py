@@ -72,11 +72,14 @@ def add_user(ctx: click.Context, username: str, role: str, full_name: str,
 @click.pass_context
 def list_users(ctx: click.Context, as_json: bool) -> None:
     """List the accounts."""
+    now = datetime.now(UTC)
     with _store(ctx) as (store, _registry):
         users = store.list_users()
-    now = datetime.now(UTC)
+        blocks = store.login_blocks(now)
     rows = [{"username": u.username, "full_name": u.full_name, "role": u.role,
-             "active": u.active, "locked": u.locked(now),
+             "active": u.active, "locked": u.username in blocks,
+             "delayed_until": (blocks[u.username][0].isoformat()
+                               if u.username in blocks else None),
              "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
             for u in users]
     if as_json:
@@ -107,6 +110,38 @@ def disable_user(ctx: click.Context, username: str) -> None:
 @click.argument("username")
 @click.pass_context
 def unlock_user(ctx: click.Context, username: str) -> None:
-    """Lift the lock-out after repeated failed logins."""
+    """Lift the delays after repeated failed logins (from every address)."""
+    with _store(ctx) as (store, _registry):
+        store.clear_login_failures(username.strip().lower())
     _change(ctx, username, "user_unlock", locked_until=None, failed_count=0)
     click.echo(f"unlocked {username}", err=True)
+
+
+@users_group.command("reset-password")
+@click.argument("username")
+@click.option("--password-env", metavar="VAR",
+              help="Read the new password from this environment variable instead of a prompt.")
+@click.pass_context
+def reset_password(ctx: click.Context, username: str, password_env: str | None) -> None:
+    """Set a new password (the user's sessions end, failed-login delays are lifted)."""
+    from ptsp.office.auth import AccountError, set_password
+
+    password = _password(password_env, "New password")
+    name = username.strip().lower()
+    with _store(ctx) as (store, registry):
+        try:
+            set_password(store, name, password)
+        except AccountError as e:
+            raise click.ClickException(str(e)) from None
+        registry.record_event(action="user_password_reset", actor="cli",
+                              detail={"username": name})
+    click.echo(f"password of {name} reset", err=True)
+
+
+def _password(password_env: str | None, prompt: str) -> str:
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise click.UsageError(f"environment variable {password_env} is not set")
+        return password
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True))

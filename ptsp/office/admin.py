@@ -21,9 +21,12 @@ def router(office: Office) -> APIRouter:
     @r.get("/pengguna")
     async def users_page(request: Request, user: Admin,
                          ) -> Response:
-        users = await run_in_threadpool(office.store.list_users)
-        return office.render(request, "users.html", {"users": users,
-                                                     "error": request.query_params.get("galat")})
+        # only messages the server chose: a code from the query string, never its text
+        from .accounts import users_context
+
+        q = request.query_params
+        return office.render(request, "users.html", await run_in_threadpool(
+            users_context, office, error_code=q.get("galat"), done_code=q.get("pesan")))
 
     @r.post("/pengguna")
     async def add_user(request: Request, user: Admin) -> Response:
@@ -34,8 +37,10 @@ def router(office: Office) -> APIRouter:
                 str(form.get("role") or ""), str(form.get("password") or ""),
                 str(form.get("full_name") or ""))
         except AccountError as e:
-            users = await run_in_threadpool(office.store.list_users)
-            return office.render(request, "users.html", {"users": users, "error": str(e)}, 400)
+            from .accounts import users_context
+
+            return office.render(request, "users.html", await run_in_threadpool(
+                users_context, office, error=e.pesan), 400)
         await run_in_threadpool(office.audit, "user_add", user.username, None,
                                 username=new.username, role=new.role)
         return RedirectResponse(f"{PREFIX}/pengguna", 303)
@@ -62,6 +67,7 @@ def router(office: Office) -> APIRouter:
     @r.post("/pengguna/{username}/buka-kunci")
     async def unlock(request: Request, username: str,
                      user: Admin) -> Response:
+        await run_in_threadpool(office.store.clear_login_failures, username)
         return await change(username, user.username, "user_unlock", locked_until=None,
                             failed_count=0)
 

@@ -258,7 +258,7 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     ``secure_cookies``: None marks cookies Secure when the request came over https (or as
     ``PTSP_OFFICE_SECURE_COOKIES`` says); set True behind a TLS-terminating proxy.
     """
-    from . import admin, routes
+    from . import accounts, admin, routes
 
     office = Office(profile=profile, registry_factory=registry_factory, catalog=catalog,
                     data_dir=data_dir, secure_cookies=secure_cookies,
@@ -269,6 +269,7 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     _install_handlers(app, office)
     app.include_router(routes.router(office), prefix=PREFIX)
     app.include_router(admin.router(office), prefix=PREFIX)
+    app.include_router(accounts.router(office), prefix=PREFIX)
     return office
 
 

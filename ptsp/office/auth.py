@@ -1,4 +1,9 @@
-"""Accounts, roles, passwords (argon2id), login with lockout, sessions and CSRF tokens.
+"""Accounts, roles, passwords (argon2id), login throttling, sessions and CSRF tokens.
+
+Failed logins are counted per client address and user name, whether the account exists or
+not: after a few, that pair waits a growing delay (2 s, 4 s, ... up to 5 minutes) and every
+answer is the same, so nobody far away can lock the Kepala Dinas out and no answer tells
+which names exist. An admin can lift the delays and reset a password; users change their own.
 
 Sessions are server-side: the cookie holds a random token, the database only its SHA-256, so
 a copy of the database opens no session; logging out or disabling an account ends it at once.
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -36,8 +42,9 @@ USERNAME_RE = re.compile(r"[a-z][a-z0-9._-]{2,31}")
 RESERVED_NAMES = frozenset({"cli", "portal", "system", "admin-cli"})
 MIN_PASSWORD = 10
 
-MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
+FREE_FAILURES = 3  # failed logins from one address for one name before any delay
+MAX_DELAY = timedelta(minutes=5)
+FORGET_AFTER = timedelta(hours=24)
 SESSION_LIFETIME = timedelta(hours=10)  # one working day, at most
 SESSION_IDLE = timedelta(minutes=60)
 
@@ -46,7 +53,19 @@ _DUMMY_HASH = _hasher.hash("tidak-ada-pengguna-ini")
 
 
 class AccountError(PtspError):
-    """An account could not be created or changed (message for people)."""
+    """An account could not be created or changed: ``str()`` in English (CLI, logs),
+    ``pesan`` in Bahasa Indonesia (the office pages)."""
+
+    def __init__(self, message: str, pesan: str) -> None:
+        super().__init__(message)
+        self.pesan = pesan
+
+
+def login_delay(failures: int) -> timedelta:
+    """How long one address waits before its next try at one name after ``failures``."""
+    if failures <= FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - FREE_FAILURES, 20)), MAX_DELAY)
 
 
 def hash_password(password: str) -> str:
@@ -62,7 +81,11 @@ def verify_password(stored_hash: str, password: str) -> bool:
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters",
+                           f"Kata sandi harus paling sedikit {MIN_PASSWORD} karakter.")
+    if len(password) > 1024:
+        raise AccountError("the password is longer than 1024 characters",
+                           "Kata sandi lebih dari 1024 karakter.")
 
 
 def create_user(store: OfficeStore, username: str, role: str, password: str,
@@ -70,52 +93,66 @@ def create_user(store: OfficeStore, username: str, role: str, password: str,
     username = username.strip().lower()
     if not USERNAME_RE.fullmatch(username) or username in RESERVED_NAMES:
         raise AccountError(f"invalid user name {username!r}: 3-32 characters, lower-case "
-                           "letters, digits, '.', '_' or '-', starting with a letter")
+                           "letters, digits, '.', '_' or '-', starting with a letter",
+                           "Nama pengguna tidak sah: 3-32 karakter, huruf kecil, angka, titik, "
+                           "garis bawah atau tanda hubung, diawali huruf"
+                           + (" (nama ini dipakai sistem)." if username in RESERVED_NAMES
+                              else "."))
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise AccountError(f"unknown role {role!r}; use one of {', '.join(ROLES)}",
+                           "Peran tidak dikenal.")
     check_new_password(password)
     try:
-        return store.add_user(username, full_name.strip() or username, role,
+        return store.add_user(username, full_name.strip()[:200] or username, role,
                               hash_password(password))
     except UserExists:
-        raise AccountError(f"user {username} already exists") from None
+        raise AccountError(f"user {username} already exists",
+                           f"Pengguna {username} sudah ada.") from None
+
+
+def set_password(store: OfficeStore, username: str, password: str, *,
+                 keep_session: str | None = None) -> None:
+    """A new password for ``username`` (checked as for a new account); the user's other
+    sessions end and the delays after failed logins are lifted."""
+    check_new_password(password)
+    if not store.set_password(username, hash_password(password), keep_session=keep_session):
+        raise AccountError(f"no user {username}", "Pengguna tidak ditemukan.")
 
 
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    reason: str  # ok | unknown | disabled | locked | bad_password | locked_now
+    reason: str  # ok | unknown | disabled | bad_password | throttled
+    retry_after: int = 0  # seconds, when throttled
 
     @property
     def ok(self) -> bool:
         return self.reason == "ok"
 
 
-def authenticate(store: OfficeStore, username: str, password: str, *,
-                 now: datetime | None = None, max_failures: int = MAX_FAILURES,
-                 lock_for: timedelta = LOCK_FOR) -> LoginResult:
-    """Check a login. A locked or disabled account is refused even with the right password;
-    ``max_failures`` wrong passwords in a row lock the account for ``lock_for``."""
+def authenticate(store: OfficeStore, username: str, password: str, *, client: str = "-",
+                 now: datetime | None = None) -> LoginResult:
+    """Check a login from ``client`` (the address). While that address waits after failed
+    logins at that name, the password is not even checked; unknown names count the same."""
     now = now or utcnow()
-    user = store.user(username.strip().lower()) if username else None
+    name = username.strip().lower()[:64]
+    until = store.login_blocked_until(client, name, now)
+    if until is not None:
+        return LoginResult(None, "throttled", max(1, math.ceil((until - now).total_seconds())))
+    user = store.user(name) if name else None
     if user is None:
         verify_password(_DUMMY_HASH, password)  # the same work as for a real account
-        return LoginResult(None, "unknown")
-    good = verify_password(user.password_hash, password)
-    if not user.active:
-        return LoginResult(user, "disabled")
-    if user.locked(now):
-        return LoginResult(user, "locked")
-    if not good:
-        _, until = store.record_failure(user.id, now=now, limit=max_failures, lock_for=lock_for)
-        return LoginResult(user, "locked_now" if until else "bad_password")
-    changes: dict[str, object] = {}
-    if user.failed_count or user.locked_until:
-        changes |= {"failed_count": 0, "locked_until": None}  # failures count in a row
+        reason = "unknown"
+    else:
+        good = verify_password(user.password_hash, password)
+        reason = "disabled" if not user.active else "ok" if good else "bad_password"
+    if reason != "ok":
+        store.record_login_failure(client, name, now, login_delay, FORGET_AFTER)
+        return LoginResult(user, reason)
+    assert user is not None
+    store.clear_login_failures(name, client)
     if _hasher.check_needs_rehash(user.password_hash):
-        changes["password_hash"] = hash_password(password)
-    if changes:
-        store.update_user(user.username, **changes)
+        store.update_user(user.username, password_hash=hash_password(password))
     return LoginResult(user, "ok")
 
 

@@ -37,12 +37,8 @@ VIEWERS = tuple(STAFF)
 REVIEW = {KASI: ("kasi", "kabid"), KABID: ("kabid", "kadis")}
 HOME = {BACKOFFICE: "/unggah", KASI: "/periksa", KABID: "/periksa", KADIS: "/tanda-tangan",
         ADMIN: "/pengguna"}
-LOGIN_MESSAGES = {
-    "locked": "Akun terkunci sementara karena terlalu banyak percobaan masuk yang gagal. "
-              "Coba lagi nanti atau hubungi administrator.",
-    "locked_now": "Akun terkunci sementara karena terlalu banyak percobaan masuk yang gagal. "
-                  "Coba lagi nanti atau hubungi administrator.",
-}
+THROTTLED = ("Terlalu banyak percobaan masuk yang gagal. Tunggu {n} detik, lalu coba lagi. "
+             "Jika lupa kata sandi, hubungi administrator.")
 REVOKE_KINDS = {"withdrawn": "Ditarik kembali", "cancelled": "Dibatalkan",
                 "revoked": "Dicabut"}
 WRONG_LOGIN = "Nama pengguna atau kata sandi salah."
@@ -50,6 +46,11 @@ WRONG_LOGIN = "Nama pengguna atau kata sandi salah."
 
 def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(PREFIX + path, 303)
+
+
+def client_address(request: Request) -> str:
+    """The client's address (the proxy's forwarded one when uvicorn trusts the proxy)."""
+    return (request.client.host if request.client else "-")[:64]
 
 
 def _safe_next(value: str | None, user: User) -> str:
@@ -118,13 +119,19 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         form = await check_form_token(request, request.cookies.get(LOGIN_COOKIE))
         username = str(form.get("username") or "")[:64]
         password = str(form.get("password") or "")[:1024]
-        result = await run_in_threadpool(authenticate, store(), username, password)
+        result = await run_in_threadpool(lambda: authenticate(
+            store(), username, password, client=client_address(request)))
         actor = result.user.username if result.user else "anonim"
+        if result.reason == "throttled":  # refused unread: not worth an audit entry each
+            resp = login_page(request, error=THROTTLED.format(n=result.retry_after),
+                              status=429, username=username)
+            resp.headers["Retry-After"] = str(result.retry_after)
+            return resp
         if not result.ok:
             await run_in_threadpool(office.audit, "login_failed", actor, None,
-                                    username=username[:64], reason=result.reason)
-            message = LOGIN_MESSAGES.get(result.reason, WRONG_LOGIN)
-            return login_page(request, error=message, status=401, username=username)
+                                    username=username[:64], reason=result.reason,
+                                    client=client_address(request))
+            return login_page(request, error=WRONG_LOGIN, status=401, username=username)
         assert result.user is not None
         token = await run_in_threadpool(open_session, store(), result.user)
         await run_in_threadpool(office.audit, "login", result.user.username, None,

@@ -11,7 +11,7 @@ on SQLite both take the same lock file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -36,6 +36,16 @@ users = sa.Table(
     sa.Column("locked_until", UTCDateTime),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_login_at", UTCDateTime),
+)
+
+#: Failed logins per client address and user name (known or not): the growing delay.
+login_failures = sa.Table(
+    "office_login_failures", metadata,
+    sa.Column("client", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_at", UTCDateTime, nullable=False),
+    sa.Column("blocked_until", UTCDateTime),
 )
 
 sessions = sa.Table(
@@ -271,19 +281,71 @@ class OfficeStore:
                 conn.execute(sa.delete(sessions).where(sessions.c.user_id.in_(ids)))
         return self.user(username)
 
-    def record_failure(self, user_id: int, *, now: datetime, limit: int,
-                       lock_for: timedelta) -> tuple[int, datetime | None]:
-        """Count a failed login; lock the account at ``limit`` failures in a row."""
+    # -- failed logins (throttling) -----------------------------------------------------------
+    def login_blocked_until(self, client: str, username: str, now: datetime) -> datetime | None:
+        with db.read(self.engine, "reading failed logins") as conn:
+            until = conn.execute(sa.select(login_failures.c.blocked_until).where(
+                login_failures.c.client == client[:64],
+                login_failures.c.username == username[:64])).scalar()
+        return until if until is not None and until > now else None
+
+    def record_login_failure(self, client: str, username: str, now: datetime,
+                             delay: Callable[[int], timedelta], forget: timedelta) -> int:
+        """Count a failed login of ``username`` from ``client``; block that pair for
+        ``delay(failures)``. Rows idle for ``forget`` are dropped. Returns the count."""
+        client, username = client[:64], username[:64]
+        key = (login_failures.c.client == client) & (login_failures.c.username == username)
         with db.write(self.engine, "counting a failed login") as conn:
-            count = conn.execute(sa.update(users).where(users.c.id == user_id)
-                                 .values(failed_count=users.c.failed_count + 1)
-                                 .returning(users.c.failed_count)).scalar_one()
-            until = None
-            if count >= limit:
-                until = now + lock_for
-                conn.execute(sa.update(users).where(users.c.id == user_id)
-                             .values(locked_until=until, failed_count=0))
-        return int(count), until
+            conn.execute(sa.delete(login_failures).where(login_failures.c.last_at < now - forget))
+            old = conn.execute(sa.select(login_failures.c.failures).where(key)).scalar()
+            count = (old or 0) + 1
+            wait = delay(count)
+            until = now + wait if wait > timedelta(0) else None
+            if old is None:
+                conn.execute(login_failures.insert().values(
+                    client=client, username=username, failures=count, last_at=now,
+                    blocked_until=until))
+            else:
+                conn.execute(sa.update(login_failures).where(key).values(
+                    failures=count, last_at=now, blocked_until=until))
+        return count
+
+    def clear_login_failures(self, username: str, client: str | None = None) -> int:
+        """Forget the failed logins of ``username`` (from ``client``, or from everywhere)."""
+        q = sa.delete(login_failures).where(login_failures.c.username == username[:64])
+        if client is not None:
+            q = q.where(login_failures.c.client == client[:64])
+        with db.write(self.engine, "clearing failed logins") as conn:
+            return int(conn.execute(q).rowcount or 0)
+
+    def login_blocks(self, now: datetime) -> dict[str, tuple[datetime, int]]:
+        """Per user name still held back somewhere: the latest end of a delay and the most
+        failures from one address."""
+        with db.read(self.engine, "listing failed logins") as conn:
+            rows = conn.execute(sa.select(login_failures).where(
+                login_failures.c.blocked_until > now)).all()
+        out: dict[str, tuple[datetime, int]] = {}
+        for r in rows:
+            until, count = out.get(r.username, (r.blocked_until, 0))
+            out[r.username] = (max(until, r.blocked_until), max(count, r.failures))
+        return out
+
+    def set_password(self, username: str, password_hash: str, *,
+                     keep_session: str | None = None) -> bool:
+        """A new password; every session of the user ends but ``keep_session``."""
+        with db.write(self.engine, f"setting the password of {username}") as conn:
+            uid = conn.execute(sa.select(users.c.id).where(
+                users.c.username == username)).scalar()
+            if uid is None:
+                return False
+            conn.execute(sa.update(users).where(users.c.id == uid).values(
+                password_hash=password_hash, failed_count=0, locked_until=None))
+            q = sa.delete(sessions).where(sessions.c.user_id == uid)
+            if keep_session is not None:
+                q = q.where(sessions.c.id != keep_session)
+            conn.execute(q)
+            conn.execute(sa.delete(login_failures).where(login_failures.c.username == username))
+        return True
 
     # -- sessions ---------------------------------------------------------------------------
     def create_session(self, sid: str, user_id: int, csrf: str, *, now: datetime,

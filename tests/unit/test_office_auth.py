@@ -43,24 +43,75 @@ def test_account_rules(store):
                                 ("portal", "admin", "panjang-sekali-1", "invalid user name"),
                                 ("kabid1", "raja", "panjang-sekali-1", "unknown role"),
                                 ("kabid1", "kabid", "pendek", "at least 10")):
-        with pytest.raises(AccountError, match=msg):
+        with pytest.raises(AccountError, match=msg) as e:
             create_user(store, name, role, pw)
+        assert e.value.pesan and not any(w in e.value.pesan for w in ("invalid", "must", "user "))
 
 
-def test_lockout_counts_in_a_row(store):
+def test_failed_logins_delay_one_address_at_one_name_only(store):
+    create_user(store, "kadis1", "kadis", "benar-benar-1")
+    t = utcnow()
+    for _ in range(3):  # a few typing errors cost nothing
+        assert authenticate(store, "kadis1", "salah", client="10.9.9.9", now=t).reason == \
+            "bad_password"
+    assert authenticate(store, "kadis1", "salah", client="10.9.9.9", now=t).reason == \
+        "bad_password"
+    # now that address waits 2 s: not even the right password is looked at
+    r = authenticate(store, "kadis1", "benar-benar-1", client="10.9.9.9", now=t)
+    assert (r.reason, r.retry_after, r.user) == ("throttled", 2, None)
+    # the Kepala Dinas at his own desk is not locked out by someone else's guessing
+    assert authenticate(store, "kadis1", "benar-benar-1", client="10.1.1.1", now=t).ok
+    # the delays grow: 2 s, 4 s, 8 s ... up to 5 minutes
+    waits = []
+    for _ in range(12):
+        t = t + timedelta(seconds=301)
+        assert authenticate(store, "kadis1", "salah", client="10.9.9.9", now=t).reason == \
+            "bad_password"
+        waits.append(authenticate(store, "kadis1", "x", client="10.9.9.9", now=t).retry_after)
+    assert waits[:4] == [4, 8, 16, 32] and waits[-1] == 300 and waits == sorted(waits)
+    # success from that address resets its count
+    t = t + timedelta(seconds=301)
+    assert authenticate(store, "kadis1", "benar-benar-1", client="10.9.9.9", now=t).ok
+    assert authenticate(store, "kadis1", "salah", client="10.9.9.9", now=t).reason == \
+        "bad_password"
+    assert authenticate(store, "kadis1", "salah", client="10.9.9.9", now=t).reason == \
+        "bad_password"
+
+
+def test_unknown_names_are_delayed_the_same_way(store):
     create_user(store, "bo1", "backoffice", "benar-benar-1")
-    for _ in range(4):
-        assert authenticate(store, "bo1", "salah").reason == "bad_password"
-    assert authenticate(store, "bo1", "benar-benar-1").ok  # a success resets the count
-    for _ in range(4):
-        authenticate(store, "bo1", "salah")
-    assert authenticate(store, "bo1", "salah").reason == "locked_now"
-    assert authenticate(store, "bo1", "benar-benar-1").reason == "locked"
-    assert authenticate(store, "bo1", "benar-benar-1",
-                        now=utcnow() + timedelta(minutes=16)).ok
+    t = utcnow()
+    seen = {}
+    for name in ("bo1", "tidak-ada"):
+        seen[name] = [authenticate(store, name, "salah", client="10.2.2.2", now=t)
+                      for _ in range(6)]
+    assert [r.reason for r in seen["bo1"]] == ["bad_password"] * 4 + ["throttled"] * 2
+    assert [r.reason for r in seen["tidak-ada"]] == ["unknown"] * 4 + ["throttled"] * 2
+    assert [r.retry_after for r in seen["bo1"]] == [r.retry_after for r in seen["tidak-ada"]]
     store.update_user("bo1", active=False)
-    assert authenticate(store, "bo1", "benar-benar-1").reason == "disabled"
-    assert authenticate(store, "tidak-ada", "x").reason == "unknown"
+    assert authenticate(store, "bo1", "benar-benar-1", client="10.3.3.3").reason == "disabled"
+
+
+def test_admin_lifts_delays_and_resets_passwords(store):
+    from ptsp.office.auth import set_password
+
+    create_user(store, "kasi1", "kasi", "benar-benar-1")
+    t = utcnow()
+    for _ in range(5):
+        authenticate(store, "kasi1", "salah", client="10.4.4.4", now=t)
+    assert "kasi1" in store.login_blocks(t)
+    assert store.clear_login_failures("kasi1") == 1
+    assert store.login_blocks(t) == {}
+    token = open_session(store, store.user("kasi1"))
+    with pytest.raises(AccountError, match="at least 10") as e:
+        set_password(store, "kasi1", "pendek")
+    assert "paling sedikit 10 karakter" in e.value.pesan
+    set_password(store, "kasi1", "baru-sekali-12")
+    assert current_session(store, token) is None  # the old sessions end
+    assert authenticate(store, "kasi1", "baru-sekali-12", client="10.4.4.4").ok
+    assert not authenticate(store, "kasi1", "benar-benar-1", client="10.4.4.4").ok
+    with pytest.raises(AccountError, match="no user"):
+        set_password(store, "tidak-ada", "baru-sekali-12")
 
 
 def test_sessions_are_stored_hashed_and_expire(store):

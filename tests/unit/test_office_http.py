@@ -63,6 +63,10 @@ MATRIX = [
      ("admin",)),
     ("POST", "/kantor/pengguna/tidakada/buka-kunci", "/kantor/pengguna/{username}/buka-kunci",
      ("admin",)),
+    ("POST", "/kantor/pengguna/tidakada/kata-sandi", "/kantor/pengguna/{username}/kata-sandi",
+     ("admin",)),
+    ("GET", "/kantor/kata-sandi", "/kantor/kata-sandi", ALL),
+    ("POST", "/kantor/kata-sandi", "/kantor/kata-sandi", ALL),
     ("GET", "/kantor/audit", "/kantor/audit", ("admin", "kadis")),
     ("POST", "/kantor/keluar", "/kantor/keluar", ALL),
 ]
@@ -219,47 +223,96 @@ def test_security_headers(clients):
     assert "<script" in r.text and not re.search(r"<script(?![^>]*\bsrc=)", r.text)
 
 
-def test_login_locks_after_repeated_failures(office, clients):
+def test_failed_logins_delay_the_address_not_the_account(office, clients):
+    """Issue 13.6: five wrong passwords from anyone no longer lock the Kepala Dinas out, and
+    the answer is the same for names that do not exist."""
     reg = office["office"].registry
     before = len(reg.audit_entries())
-    with TestClient(office["app"]) as c:
-        for _ in range(5):
-            r = login(c, "kabid1", "salah-salah-salah")
-            assert r.status_code == 401
-        assert "terkunci" in r.text
-        r = login(c, "kabid1")  # the right password, but locked
-        assert r.status_code == 401 and "terkunci" in r.text
-        r = login(c, "tidak-ada", "apa-saja-123")
-        assert r.status_code == 401 and "Nama pengguna atau kata sandi salah" in r.text
+    answers = {}
+    with TestClient(office["app"], client=("10.66.0.1", 4000)) as attacker:
+        for name in ("kadis1", "tidak-ada"):
+            answers[name] = [login(attacker, name, "salah-salah-salah") for _ in range(6)]
+    for name, rs in answers.items():
+        assert [r.status_code for r in rs] == [401] * 4 + [429] * 2, name
+        assert "Nama pengguna atau kata sandi salah" in rs[0].text
+        assert "Tunggu 2 detik" in rs[-1].text and rs[-1].headers["retry-after"] == "2"
+        assert "terkunci" not in rs[-1].text
+    # the same answers, word for word, whether the name exists or not
+    galat = re.compile(r'id="galat">([^<]*)<')
+    assert [galat.search(r.text).group(1) for r in answers["kadis1"]] == \
+        [galat.search(r.text).group(1) for r in answers["tidak-ada"]]
+    # the Kepala Dinas at his own desk logs in at once
+    with TestClient(office["app"], client=("10.1.0.7", 4000)) as desk:
+        assert login(desk, "kadis1").status_code == 303
     events = [(e.actor, e.action, e.detail.get("reason"))
               for e in reg.audit_entries()[before:]]
-    assert events == [("kabid1", "login_failed", "bad_password")] * 4 + [
-        ("kabid1", "login_failed", "locked_now"), ("kabid1", "login_failed", "locked"),
-        ("anonim", "login_failed", "unknown")]
-    # the admin unlocks
+    assert events[:4] == [("kadis1", "login_failed", "bad_password")] * 4
+    assert events[4:8] == [("anonim", "login_failed", "unknown")] * 4
+    # the admin sees the delay and lifts it
     admin = clients["admin"]
     page = admin.get("/kantor/pengguna")
-    assert "Terkunci sampai" in page.text
-    r = call(admin, "POST", "/kantor/pengguna/kabid1/buka-kunci", csrf_of(page.text))
+    row = re.search(r'<tr id="u-kadis1">.*?</tr>', page.text, re.S).group(0)
+    assert "masuk ditunda sampai" in row and "WITA" in row and "Buka kunci" in row
+    r = call(admin, "POST", "/kantor/pengguna/kadis1/buka-kunci", csrf_of(page.text))
     assert r.status_code == 303
+    with TestClient(office["app"], client=("10.66.0.1", 4000)) as attacker:
+        assert login(attacker, "kadis1").status_code == 303
+    assert ("admin1", "user_unlock") in [(e.actor, e.action) for e in reg.audit_entries()]
+
+
+def test_users_page_shows_only_server_chosen_messages(clients):
+    """Issue 13.9: ?galat= carries a code; free text from the query string is never shown."""
+    admin = clients["admin"]
+    r = admin.get("/kantor/pengguna", params={"galat": "Akun Anda diblokir, telepon 0812"})
+    assert r.status_code == 200 and "0812" not in r.text and 'id="galat"' not in r.text
+    r = admin.get("/kantor/pengguna", params={"galat": "tidak-ditemukan"})
+    assert "Pengguna tidak ditemukan." in r.text
+    r = admin.get("/kantor/pengguna", params={"pesan": "<b>halo</b>"})
+    assert "halo" not in r.text
+
+
+def test_admin_resets_a_password_and_users_change_their_own(office, clients):
+    from ptsp.office import create_user
+
+    create_user(office["office"].store, "kabid2", "kabid", PASSWORD)
+    with TestClient(office["app"]) as old:
+        assert login(old, "kabid2").status_code == 303
+        admin = clients["admin"]
+        r = call(admin, "POST", "/kantor/pengguna/kabid2/kata-sandi", token(admin),
+                 password="pendek")
+        assert r.status_code == 400 and "paling sedikit 10 karakter" in r.text
+        r = call(admin, "POST", "/kantor/pengguna/kabid2/kata-sandi", token(admin),
+                 password="sandi-dari-admin-1")
+        assert r.status_code == 303 and r.headers["location"].endswith("?pesan=kata-sandi")
+        assert "telah diatur ulang" in admin.get(r.headers["location"]).text
+        assert old.get("/kantor/periksa", follow_redirects=False).status_code == 303  # ended
+        assert call(admin, "POST", "/kantor/pengguna/tidak-ada/kata-sandi", token(admin),
+                    password="sandi-dari-admin-1").status_code == 404
+    with TestClient(office["app"]) as c, TestClient(office["app"]) as other:
+        assert login(c, "kabid2", "sandi-dari-admin-1").status_code == 303
+        assert login(other, "kabid2", "sandi-dari-admin-1").status_code == 303
+        page = c.get("/kantor/kata-sandi")
+        assert page.status_code == 200 and "Ganti kata sandi" in page.text
+        for current, new, again, status, text in (
+                ("salah-sekali-1", "sandi-sendiri-12", "sandi-sendiri-12", 400,
+                 "Kata sandi lama salah"),
+                ("sandi-dari-admin-1", "sandi-sendiri-12", "lain-sendiri-12", 400,
+                 "tidak sama"),
+                ("sandi-dari-admin-1", "pendek", "pendek", 400, "paling sedikit 10")):
+            r = call(c, "POST", "/kantor/kata-sandi", token(c), current=current,
+                     password=new, password2=again)
+            assert r.status_code == status and text in r.text, r.text
+        r = call(c, "POST", "/kantor/kata-sandi", token(c), current="sandi-dari-admin-1",
+                 password="sandi-sendiri-12", password2="sandi-sendiri-12")
+        assert r.status_code == 303
+        assert c.get("/kantor/periksa").status_code == 200  # this session stays
+        assert other.get("/kantor/periksa", follow_redirects=False).status_code == 303
     with TestClient(office["app"]) as c:
-        assert login(c, "kabid1").status_code == 303
-    assert reg.audit_entries()[-2].action == "user_unlock"
-
-
-def test_lockout_expires(office):
-    from datetime import timedelta
-
-    from ptsp.office.auth import authenticate
-    from ptsp.office.store import utcnow
-
-    store = office["office"].store
-    for _ in range(5):
-        assert not authenticate(store, "kadis1", "salah-salah").ok
-    assert authenticate(store, "kadis1", PASSWORD).reason == "locked"
-    later = utcnow() + timedelta(minutes=16)
-    assert authenticate(store, "kadis1", PASSWORD, now=later).ok
-    store.update_user("kadis1", locked_until=None, failed_count=0)
+        assert login(c, "kabid2", "sandi-dari-admin-1").status_code == 401
+        assert login(c, "kabid2", "sandi-sendiri-12").status_code == 303
+    actions = [(e.actor, e.action) for e in office["office"].registry.audit_entries()]
+    assert ("admin1", "user_password_reset") in actions
+    assert ("kabid2", "password_change") in actions
 
 
 def test_disabled_user_loses_the_session(office, clients):
@@ -279,7 +332,8 @@ def test_admin_adds_users_with_checked_passwords(clients, office):
     admin = clients["admin"]
     r = call(admin, "POST", "/kantor/pengguna", token(admin), username="bo2",
              role="backoffice", password="pendek", full_name="B")
-    assert r.status_code == 400 and "10 characters" in r.text
+    assert r.status_code == 400 and "paling sedikit 10 karakter" in r.text
+    assert "characters" not in r.text
     r = call(admin, "POST", "/kantor/pengguna", token(admin), username="bo2",
              role="backoffice", password="cukup-panjang-1", full_name="Bo Dua")
     assert r.status_code == 303

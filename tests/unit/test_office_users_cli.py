@@ -1,4 +1,4 @@
-"""``ptsp users``: add (env or prompt twice), list, disable, unlock."""
+"""``ptsp users``: add (env or prompt twice), list, disable, unlock, reset-password."""
 
 from __future__ import annotations
 
@@ -53,11 +53,22 @@ def test_users_lifecycle(obj):
         assert "locked" in run(obj, "list").stdout
         assert run(obj, "unlock", "kasi1").exit_code == 0
         assert authenticate(store, "kasi1", "kasi-rahasia-1").ok
+        r = run(obj, "list", "--json")
+        assert [u["locked"] for u in json.loads(r.stdout)] == [False, False, False]
+        # the admin sets a new password (prompt twice, or from the environment)
+        r = run(obj, "reset-password", "kasi1", input="baru-rahasia-12\nbaru-rahasia-12\n")
+        assert r.exit_code == 0, r.output
+        assert authenticate(store, "kasi1", "baru-rahasia-12").ok
+        assert not authenticate(store, "kasi1", "kasi-rahasia-1").ok
+        assert run(obj, "reset-password", "kasi1", "--password-env", "PW",
+                   env={"PW": "pendek"}).exit_code == 1
+        assert run(obj, "reset-password", "tidak-ada", "--password-env", "PW",
+                   env={"PW": "cukup-panjang-1"}).exit_code == 1
         assert run(obj, "disable", "kasi1").exit_code == 0
         assert authenticate(store, "kasi1", "kasi-rahasia-1").reason == "disabled"
         assert run(obj, "disable", "tidak-ada").exit_code == 1
         assert [(e.actor, e.action) for e in reg.audit_entries()] == [
             ("cli", "user_add"), ("cli", "user_add"), ("cli", "user_add"),
-            ("cli", "user_unlock"), ("cli", "user_disable")]
+            ("cli", "user_unlock"), ("cli", "user_password_reset"), ("cli", "user_disable")]
     finally:
         reg.close()
