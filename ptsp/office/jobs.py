@@ -79,10 +79,12 @@ class JobRunner:
         def run() -> None:
             try:
                 target(job_id, *args)
-            except Exception as e:  # noqa: BLE001 - a job must end with a state, not silently
+            except Exception:  # noqa: BLE001 - a job must end with a state, not silently
                 log.exception("job %s failed", job_id)
-                self.store.update_job(job_id, state="failed",
-                                      message=f"Pekerjaan gagal: {type(e).__name__}: {e}")
+                self.store.update_job(job_id, state="failed", message=(
+                    "Pekerjaan gagal karena kesalahan pada server. Permohonan yang belum "
+                    "selesai kembali ke antrean; administrator dapat melihat rinciannya di "
+                    f"log layanan (pekerjaan #{job_id})."))
 
         t = threading.Thread(target=run, name=f"kantor-job-{job_id}", daemon=True)
         self.threads[job_id] = t
@@ -126,7 +128,7 @@ class JobRunner:
                     report = pipeline.run(items, source=f"job {job_id}", total=len(items))
             except Exception as e:
                 self.store.move(app_ids, from_stages=("generating",), to="uploaded")
-                raise RuntimeError(f"penyusunan draf tidak dapat berjalan: {e}") from e
+                raise RuntimeError(f"drafting could not run: {e}") from e
             for o in report.outcomes:
                 app_id = o.application_id or ""
                 row = by_id.get(app_id)

@@ -1,6 +1,7 @@
 """The workflow pages: login, upload, generation, review (Kasi, Kabid), signing (Kepala Dinas),
 status board and hand-over. Each endpoint names the roles allowed through ``office.guard``."""
 
+import logging
 import secrets
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ from .jobs import pin_key_source
 from .pages import PageError, page_images
 from .store import AppRow, User
 
+log = logging.getLogger(__name__)
 ALL = (*STAFF, ADMIN)
 SIGNED = ("signed", "handed_over", "revoked")
 VIEWERS = tuple(STAFF)
@@ -337,7 +339,9 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
                 pages = await run_in_threadpool(page_images, Path(path),
                                                 office.data_dir / "halaman")
             except PageError as e:
-                error = str(e)
+                log.warning("no page images of %s: %s", path, e)
+                error = ("Pratinjau halaman tidak dapat dibuat. Buka berkas PDF di bawah ini, "
+                         "atau minta administrator memeriksa log layanan.")
         else:
             error = "Berkas draf tidak tersedia."
         return office.render(request, "draft.html", {

@@ -43,7 +43,8 @@ def setup(tmp_path_factory):
     apps = sample_batch(load_catalog(), count=5, seed=23, start=900)
     with TestClient(app) as bo:  # the back office uploads and drafts (real LibreOffice)
         login(bo, "bo1")
-        page = bo.post("/kantor/unggah", data={"csrf_token": csrf_of(bo.get("/kantor/unggah").text)},
+        token = csrf_of(bo.get("/kantor/unggah").text)
+        page = bo.post("/kantor/unggah", data={"csrf_token": token},
                        files={"berkas": ("a.csv", applications_csv(apps), "text/csv")})
         assert "5 permohonan valid" in page.text, page.text
         r = bo.post(str(page.url) + "/buat", data={"csrf_token": csrf_of(page.text)},
