@@ -32,6 +32,12 @@ from ..signing import batch_signer, local_services, sign_stage
 from .store import AppRow, OfficeStore, utcnow
 
 log = logging.getLogger(__name__)
+#: What people read about one failed item; the technical detail (English) goes to the log and
+#: to the job's ``detail`` field.
+DRAFT_FAILED = ("Draf tidak dapat disusun karena kesalahan teknis. Coba susun ulang; bila "
+                "gagal lagi, hubungi administrator (rincian di log layanan).")
+SIGN_FAILED = ("Keputusan ini tidak dapat ditandatangani karena kesalahan teknis. Coba lagi; "
+               "bila gagal lagi, hubungi administrator (rincian di log layanan).")
 ConverterFactory = Callable[[], AbstractContextManager[Converter]]
 
 
@@ -139,12 +145,15 @@ class JobRunner:
                     results.append({"application_id": app_id, "number": o.number,
                                     "status": "drafted"})
                 else:
-                    error = "; ".join(o.errors) or o.status
+                    detail = "; ".join(o.errors) or o.status
+                    log.warning("job %s: no draft of %s: %s", job_id, app_id, detail)
                     if row is not None:
-                        self.store.update_application(app_id, stage="failed", last_error=error,
+                        self.store.update_application(app_id, stage="failed",
+                                                      last_error=DRAFT_FAILED,
                                                       number=o.number or row.number)
                     results.append({"application_id": app_id, "number": o.number,
-                                    "status": "failed", "error": error})
+                                    "status": "failed", "error": DRAFT_FAILED,
+                                    "detail": detail})
             # anything the pipeline did not report on goes back to the queue
             self.store.move(app_ids, from_stages=("generating",), to="uploaded")
             drafted = [r["number"] for r in results if r["status"] == "drafted"]
@@ -231,5 +240,7 @@ class JobRunner:
             return out | {"status": "issued"}
         if outcome is not None:
             error = "; ".join(outcome.errors) or outcome.status
-        self.store.update_application(row.application_id, stage="kadis", last_error=error)
-        return out | {"status": "failed", "error": error}
+        log.warning("%s could not be signed: %s", row.number, error)
+        self.store.update_application(row.application_id, stage="kadis",
+                                      last_error=SIGN_FAILED)
+        return out | {"status": "failed", "error": SIGN_FAILED, "detail": error}
