@@ -319,11 +319,11 @@ class OfficeStore:
             return int(conn.execute(q).rowcount or 0)
 
     def login_blocks(self, now: datetime) -> dict[str, tuple[datetime, int]]:
-        """Per user name still held back somewhere: the latest end of a delay and the most
-        failures from one address."""
+        """Per user name held back from some address (now or lately, its count not yet
+        cleared): the latest end of a delay and the most failures from one address."""
         with db.read(self.engine, "listing failed logins") as conn:
             rows = conn.execute(sa.select(login_failures).where(
-                login_failures.c.blocked_until > now)).all()
+                login_failures.c.blocked_until.is_not(None))).all()
         out: dict[str, tuple[datetime, int]] = {}
         for r in rows:
             until, count = out.get(r.username, (r.blocked_until, 0))
