@@ -88,7 +88,12 @@ class Office:
                                           stage_labels=STAGE_LABELS, prefix=PREFIX)
         self.clock = Clock(profile.office.timezone)
         self.templates.env.filters.update(waktu=self.clock.waktu, tanggal=self.clock.tanggal,
-                                          jam=self.clock.jam)
+                                          jam=self.clock.jam, izin=self.permit_name)
+
+    def permit_name(self, code: str) -> str:
+        """The permit's name for people (its catalog code when the catalog lacks it)."""
+        service = self.catalog.find(code)
+        return service.name if service else code
 
     # -- lazily opened resources (the database may be down when the app starts) --------------
     @property

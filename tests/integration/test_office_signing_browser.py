@@ -161,6 +161,9 @@ def test_2_signing_page_on_a_phone_and_a_wrong_passphrase(browser, setup):
     actions = kadis.locator("#tindakan").bounding_box()
     assert actions["y"] >= pages_box["y"] + pages_box["height"]
     kadis.screenshot(path=str(shots / "draf-390.png"), full_page=True)
+    # the status board's filters fit too (the permit list's long names once overflowed)
+    kadis.goto(f"{setup['url']}/kantor/status")
+    no_sideways_overflow(kadis)
     dctx.close()
     # on a desktop the decision sits beside the document
     dctx, kadis = session(browser, setup, "kadis1", DESKTOP)

@@ -90,6 +90,9 @@ def test_queue_and_draft_show_the_permit_name(office):
     assert f'<dd id="izin">{name}</dd>' in page
     # the document comes first, the decision after it
     assert page.index('class="pages"') < page.index('id="tindakan"')
+    for client, path in ((kasi, "/kantor/status"), (clients["bo1"], "/kantor/unggah/1")):
+        text = client.get(path).text
+        assert f"<td>{name}</td>" in text and f"<td>{row.permit}</td>" not in text, path
 
 
 def test_initial_all_acts_on_exactly_the_listed_drafts(office):
