@@ -157,7 +157,7 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def is_api(request: Request) -> bool:
-        return request.url.path.startswith("/api/")
+        return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
 
     def error(request: Request, status: int, code: str, message: str) -> Response:
         if is_api(request):

@@ -190,3 +190,17 @@ def test_chunked_upload_stops_at_the_cap(served):
     status = answer.split(b"\r\n", 1)[0]
     assert b" 413 " in status, answer[:300]
     assert at_answer < 20 * 1024 * 1024, at_answer
+
+
+def test_an_unexpected_error_on_a_json_route_answers_json(served, bo, monkeypatch):
+    """Whatever goes wrong behind ``status.json``, the answer is JSON, not the HTML page."""
+    store = served.state.office.store
+
+    def broken(job_id):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(store, "job", broken)
+    r = bo.get("/kantor/pekerjaan/1/status.json")
+    assert r.status_code == 500 and r.headers["content-type"].startswith("application/json")
+    assert "Terjadi kesalahan" in r.json()["error"]["message"]
+    assert "database went away" not in r.text
