@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 from signer.errors import KeyUnlockError
 from signer.keys import UnlockedKey
 
+from ..errors import ProfileError
 from ..pipeline import safe_filename
 from .app import (
     LOGIN_COOKIE,
@@ -73,7 +74,7 @@ NO_JOB = "Pekerjaan tidak ditemukan."
 
 
 def _form_ids(form: Any, name: str = "app") -> list[str]:
-    return [v for v in form.getlist(name) if isinstance(v, str) and len(v) <= 120][:1000]
+    return [v for v in form.getlist(name) if isinstance(v, str) and len(v) <= 120][:20000]
 
 
 def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists every page
@@ -323,7 +324,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             parts.append(f"{new} draf baru masuk")
         if gone:
             parts.append(f"{gone} draf sudah tidak menunggu tindakan Anda")
-        return (f"Daftar draf berubah sejak halaman ini dibuka ({' dan '.join(parts)}). "
+        why = f" ({' dan '.join(parts)})" if parts else ""
+        return (f"Daftar draf berubah sejak halaman ini dibuka{why}. "
                 f"Tidak ada draf yang {verb}. Periksa daftar terbaru di bawah ini, lalu "
                 "tekan tombolnya sekali lagi.")
 
@@ -424,7 +426,13 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
 
     def unlock(secret: str) -> UnlockedKey | None:
         try:
-            return pin_key_source(office.profile, secret).unlock()
+            source = pin_key_source(office.profile, secret)
+        except ProfileError as e:
+            log.error("no signing key configured: %s", e)
+            raise OfficeRefusal(503, "Kunci penandatanganan belum diatur pada profil kantor; "
+                                     "hubungi administrator.") from e
+        try:
+            return source.unlock()
         except KeyUnlockError:
             return None
 
@@ -451,8 +459,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
                                     reason="key_unlock", applications=len(ids))
             return await again("Kunci tidak dapat dibuka: PIN atau kata sandi salah, atau "
                                "token tidak terpasang. Tidak ada dokumen yang ditandatangani. "
-                               "Pilihan Anda masih tersimpan; masukkan lagi lalu tekan "
-                               "tombolnya.", 400)
+                               "Pilihan Anda masih tersimpan: masukkan PIN atau kata sandi "
+                               "sekali lagi, lalu tekan tombolnya.", 400)
         job = await run_in_threadpool(lambda: office.jobs.start_sign(
             ids, key, user.username, whole_stage=every))
         if job is None:
