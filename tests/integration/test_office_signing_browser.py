@@ -102,6 +102,7 @@ def test_1_kabid_initials_exactly_the_listed_drafts(browser, setup):
     kctx, kasi = session(browser, setup, "kasi1")
     kasi.goto(f"{setup['url']}/kantor/draf/{ids[3]}")
     kasi.click("#paraf")
+    kasi.wait_for_url("**/kantor/periksa*")
     assert stages(setup)[ids[3]] == "kabid"
     # the Kabid presses "Paraf semua (3)": refused, nothing initialled, the new list shown
     kabid.click("#paraf-semua")
@@ -191,6 +192,7 @@ def test_3_kadis_signs_exactly_the_listed_decrees(browser, setup):
     bctx, kabid = session(browser, setup, "kabid1")
     kabid.goto(f"{setup['url']}/kantor/draf/{ids[4]}")
     kabid.click("#paraf")
+    kabid.wait_for_url("**/kantor/periksa*")
     assert stages(setup)[ids[4]] == "kadis"
     kadis.fill("#pin", TEST_PASSPHRASE)
     kadis.click("#tandatangani-semua")
