@@ -5,10 +5,10 @@ QR landing page of one decree (its registered status, and a form to compare the 
 JSON API: ``POST /api/v1/verify`` (the same document as ``ptsp verify --json``) and
 ``GET /api/v1/decrees/{token}``; schema at ``/openapi.json``.
 
-Uploads stay in memory (see :mod:`.uploads`); nothing but the audit event
-(``verify`` / ``portal`` / number / verdict) is stored. Every response carries security headers;
-errors are Indonesian messages (JSON ``{"error": {"code", "message"}}`` under ``/api``), never a
-traceback.
+Uploads stay in memory (see :mod:`.uploads`); nothing but a count (time, channel, number,
+verdict, in ``registry_verifications``, not in the office's audit trail) is stored. Every
+response carries security headers; errors are Indonesian messages (JSON
+``{"error": {"code", "message"}}`` under ``/api``), never a traceback.
 """
 
 from __future__ import annotations
@@ -223,7 +223,8 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
             return None
         return rec
 
-    async def _verify(data: bytes, expected: Record | None = None) -> VerifyResult:
+    async def _verify(data: bytes, expected: Record | None = None,
+                      channel: str = "upload") -> VerifyResult:
         registry = registries.get()
         try:
             result = await run_in_threadpool(verify_bytes, profile, registry, data)
@@ -238,13 +239,14 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
             why = VerifyReason("not_this_decree", "Berkas yang diunggah bukan keputusan Nomor "
                                f"{expected.number} yang dirujuk oleh kode QR ini.")
             result = replace(result, verdict=TIDAK_SAH, reasons=(*result.reasons, why))
-        if registry is not None and result.registry.found and result.registry.number:
+        if registry is not None:
+            # counted apart from the office's audit trail: anonymous checks are not office actions
+            number = result.registry.number if result.registry.found else None
             try:
-                await run_in_threadpool(lambda: registry.record_event(
-                    action="verify", actor="portal", number=result.registry.number,
-                    detail={"verdict": result.verdict}))
-            except Exception:  # noqa: BLE001 - the audit trail must not block an answer
-                log.warning("could not record the verification event", exc_info=True)
+                await run_in_threadpool(lambda: registry.record_verification(
+                    channel=channel, verdict=result.verdict, number=number))
+            except Exception:  # noqa: BLE001 - counting must not block an answer
+                log.warning("could not count the verification", exc_info=True)
         return result
 
     # -- pages -------------------------------------------------------------------------------
@@ -274,7 +276,7 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         if rec is None:
             raise StarletteHTTPException(404, NOT_FOUND)
         upload = await read_pdf_upload(request)
-        result = await _verify(upload.data, expected=rec)
+        result = await _verify(upload.data, expected=rec, channel="qr")
         return templates.TemplateResponse(request, "result.html", {
             **result_view(result), "filename": upload.filename, "token": token,
             "d": decree_view(rec)})
@@ -288,7 +290,7 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
                          **_error_responses(400, 413, 415, 503)})
     async def api_verify(request: Request) -> JSONResponse:
         upload = await read_pdf_upload(request)
-        result = await _verify(upload.data)
+        result = await _verify(upload.data, channel="api")
         return JSONResponse(result.as_dict())
 
     @app.get("/api/v1/decrees/{token}", tags=["verifikasi"],
