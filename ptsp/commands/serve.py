@@ -13,8 +13,17 @@ import click
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (put a TLS reverse proxy in front for the public).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--proxy-headers/--no-proxy-headers", default=False, show_default=True,
+              help="Trust X-Forwarded-Proto/X-Forwarded-For from the addresses of "
+                   "--forwarded-allow-ips (a TLS reverse proxy): the office's session cookie "
+                   "is then marked Secure for requests that came in over HTTPS.")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              metavar="IPS",
+              help="Comma-separated addresses (or networks) of the reverse proxy whose "
+                   "X-Forwarded-* headers are honoured with --proxy-headers; '*' trusts all.")
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int) -> None:
+def serve_command(ctx: click.Context, host: str, port: int, proxy_headers: bool,
+                  forwarded_allow_ips: str) -> None:
     """Serve the verification portal (upload form, QR landing pages, JSON API) and the
     office's pages under /kantor (upload, review, signing, status board)."""
     import uvicorn
@@ -30,5 +39,7 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
                  catalog=c.catalog, data_dir=profile.storage.data_dir / "kantor")
     click.echo(f"portal on http://{host}:{port} (QR links: {profile.verification.base_url})",
                err=True)
+    if proxy_headers:
+        click.echo(f"trusting X-Forwarded-Proto/-For from {forwarded_allow_ips}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
-                proxy_headers=False)
+                proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
