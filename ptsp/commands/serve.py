@@ -21,9 +21,15 @@ import click
               metavar="IPS",
               help="Comma-separated addresses (or networks) of the reverse proxy whose "
                    "X-Forwarded-* headers are honoured with --proxy-headers; '*' trusts all.")
+@click.option("--verify-slots", type=click.IntRange(1, 256), default=None,
+              help="Portal verifications running at once (default: the CPU count).")
+@click.option("--verify-queue", type=click.IntRange(0, 10_000), default=None,
+              help="Portal verifications waiting for a slot; beyond: 503 with Retry-After "
+                   "(default: 4 per slot).")
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, proxy_headers: bool,
-                  forwarded_allow_ips: str) -> None:
+                  forwarded_allow_ips: str, verify_slots: int | None = None,
+                  verify_queue: int | None = None) -> None:
     """Serve the verification portal (upload form, QR landing pages, JSON API) and the
     office's pages under /kantor (upload, review, signing, status board)."""
     import uvicorn
@@ -33,7 +39,13 @@ def serve_command(ctx: click.Context, host: str, port: int, proxy_headers: bool,
 
     c = ctx.obj["ctx"]
     profile = c.profile
-    app = create_app(profile, ctx.obj["registry_factory"])
+    from ptsp.web.limits import VerifyGate, default_gate
+
+    gate = default_gate()
+    if verify_slots is not None or verify_queue is not None:
+        slots = verify_slots or gate.slots
+        gate = VerifyGate(slots, 4 * slots if verify_queue is None else verify_queue)
+    app = create_app(profile, ctx.obj["registry_factory"], gate=gate)
     # The office's own pages (back office, review, signing) under /kantor, same server.
     mount_office(app, profile=profile, registry_factory=ctx.obj["registry_factory"],
                  catalog=c.catalog, data_dir=profile.storage.data_dir / "kantor")

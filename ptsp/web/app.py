@@ -36,6 +36,7 @@ from ..profile import Profile
 from ..registry import Record, Registry, Status
 from ..verify import SCHEMA_VERSION, VerifyReason, VerifyResult, common_name, registry_check
 from ..verifying import verify_bytes
+from .limits import Busy, VerifyGate, default_gate
 from .present import decree_view, fmt_date, result_view
 from .uploads import MAX_UPLOAD, UploadError, read_pdf_upload
 
@@ -141,9 +142,17 @@ def decree_dict(rec: Record, profile: Profile) -> dict[str, Any]:
     }
 
 
-def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> FastAPI:
-    """The portal for ``profile``; ``registry_factory()`` opens the registry (once, lazily)."""
+BUSY = ("Layanan verifikasi sedang melayani banyak pemeriksaan. Silakan coba lagi dalam "
+        "{seconds} detik.")
+
+
+def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
+               gate: VerifyGate | None = None) -> FastAPI:
+    """The portal for ``profile``; ``registry_factory()`` opens the registry (once, lazily).
+    ``gate`` bounds the verifications running and waiting at once (default:
+    :func:`~.limits.default_gate`)."""
     registries = _Registries(registry_factory)
+    admission = gate or default_gate()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
         office=profile.office, max_mb=MAX_UPLOAD // (1024 * 1024), fmt_date=fmt_date)
@@ -154,6 +163,7 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         version=SCHEMA_VERSION, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
         lifespan=_lifespan(registries))
     app.state.registries = registries
+    app.state.verify_gate = admission
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def is_api(request: Request) -> bool:
@@ -194,6 +204,12 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
                     status_code=exc.status)
         return templates.TemplateResponse(request, "home.html", {"upload_error": exc.message},
                                           status_code=exc.status)
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> Response:
+        response = error(request, 503, "busy", BUSY.format(seconds=exc.retry_after))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -257,8 +273,9 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
 
     @app.post("/periksa", response_class=HTMLResponse, include_in_schema=False)
     async def check_page(request: Request) -> Response:
-        upload = await read_pdf_upload(request)
-        result = await _verify(upload.data)
+        async with admission.admit(request):
+            upload = await read_pdf_upload(request)
+            result = await _verify(upload.data)
         return templates.TemplateResponse(request, "result.html", {
             **result_view(result), "filename": upload.filename})
 
@@ -275,8 +292,9 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         rec = await _by_token(token)
         if rec is None:
             raise StarletteHTTPException(404, NOT_FOUND)
-        upload = await read_pdf_upload(request)
-        result = await _verify(upload.data, expected=rec, channel="qr")
+        async with admission.admit(request):
+            upload = await read_pdf_upload(request)
+            result = await _verify(upload.data, expected=rec, channel="qr")
         return templates.TemplateResponse(request, "result.html", {
             **result_view(result), "filename": upload.filename, "token": token,
             "d": decree_view(rec)})
@@ -287,10 +305,11 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
               openapi_extra={"requestBody": _UPLOAD_BODY},
               responses={200: {"description": "Hasil verifikasi (lihat "
                                               "docs/verification.schema.json)"},
-                         **_error_responses(400, 413, 415, 503)})
+                         **_error_responses(400, 413, 415, 503)})  # 503 busy: Retry-After
     async def api_verify(request: Request) -> JSONResponse:
-        upload = await read_pdf_upload(request)
-        result = await _verify(upload.data, channel="api")
+        async with admission.admit(request):
+            upload = await read_pdf_upload(request)
+            result = await _verify(upload.data, channel="api")
         return JSONResponse(result.as_dict())
 
     @app.get("/api/v1/decrees/{token}", tags=["verifikasi"],
