@@ -142,6 +142,29 @@ def decree_dict(rec: Record, profile: Profile) -> dict[str, Any]:
     }
 
 
+def favicon(profile: Profile) -> bytes:
+    """An ICO (16, 32, 48 px) of the office's emblem, or of the portal's default mark."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    source = profile.office.emblem
+    if source is None or not source.is_file():
+        source = HERE / "static" / "mark.png"
+    try:
+        with Image.open(source) as img:
+            img = img.convert("RGBA")
+            side = max(img.size)
+            square = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+            square.paste(img, ((side - img.width) // 2, (side - img.height) // 2))
+            out = BytesIO()
+            square.save(out, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+            return out.getvalue()
+    except OSError:
+        log.warning("could not make a favicon from %s", source, exc_info=True)
+        return (HERE / "static" / "favicon.ico").read_bytes()
+
+
 BUSY = ("Layanan verifikasi sedang melayani banyak pemeriksaan. Silakan coba lagi dalam "
         "{seconds} detik.")
 
@@ -169,11 +192,12 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
-    def error(request: Request, status: int, code: str, message: str) -> Response:
+    def error(request: Request, status: int, code: str, message: str,
+              **context: Any) -> Response:
         if is_api(request):
             return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
         return templates.TemplateResponse(request, "error.html", {
-            "status": status, "message": message}, status_code=status)
+            "status": status, "message": message, **context}, status_code=status)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -184,7 +208,7 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
             response = error(request, 500, "internal_error",
                              "Terjadi kesalahan pada layanan. Silakan coba lagi.")
         response.headers.update(SECURITY_HEADERS)
-        if not request.url.path.startswith("/static/"):
+        if not request.url.path.startswith("/static/") and request.url.path != "/favicon.ico":
             response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -218,9 +242,10 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
                     503: ("service_unavailable", "Layanan verifikasi sedang tidak dapat "
                           "menghubungi register izin. Silakan coba lagi nanti.")}
         code, message = messages.get(exc.status_code, ("bad_request", "Permintaan tidak sah."))
+        unknown_token = exc.status_code == 404 and request.url.path.startswith("/v/")
         if exc.status_code == 404 and request.url.path.startswith(("/v/", "/api/v1/decrees/")):
             message = NOT_FOUND  # every miss under a token path looks the same
-        return error(request, exc.status_code, code, message)
+        return error(request, exc.status_code, code, message, unknown_token=unknown_token)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -264,6 +289,13 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
             except Exception:  # noqa: BLE001 - counting must not block an answer
                 log.warning("could not count the verification", exc_info=True)
         return result
+
+    icon = favicon(profile)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon_ico() -> Response:
+        return Response(icon, media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     # -- pages -------------------------------------------------------------------------------
 
