@@ -123,7 +123,12 @@ def _value(key: str, value: Any, tz: ZoneInfo) -> str | None:
     return text
 
 
-def detail_fields(detail: dict[str, Any], tz: ZoneInfo) -> list[tuple[str, str]]:
+#: Labels that depend on the action (an upload's SHA-256 is the uploaded file's).
+ACTION_FIELD_LABELS = {("upload", "sha256"): "SHA-256 berkas"}
+
+
+def detail_fields(detail: dict[str, Any], tz: ZoneInfo,
+                  action: str = "") -> list[tuple[str, str]]:
     """``(label, text)`` pairs of an entry's details, server paths left out."""
     out = []
     for key, value in detail.items():
@@ -131,7 +136,9 @@ def detail_fields(detail: dict[str, Any], tz: ZoneInfo) -> list[tuple[str, str]]
             continue
         text = _value(key, value, tz)
         if text:
-            out.append((FIELD_LABELS.get(key, key.replace("_", " ").capitalize()), text))
+            label = ACTION_FIELD_LABELS.get((action, key)) or FIELD_LABELS.get(
+                key, key.replace("_", " ").capitalize())
+            out.append((label, text))
     return out
 
 
@@ -198,4 +205,4 @@ class AuditRow:
 
 def audit_rows(entries: list[AuditEntry], tz: ZoneInfo) -> list[AuditRow]:
     return [AuditRow(e.id, fmt_time(e.at, tz), e.actor, e.action, action_label(e.action),
-                     e.number or "", detail_fields(e.detail, tz)) for e in entries]
+                     e.number or "", detail_fields(e.detail, tz, e.action)) for e in entries]
