@@ -72,19 +72,20 @@ def router(office: Office) -> APIRouter:
         q = AuditQuery.parse(request.query_params)
         since, until = q.bounds(tz)
 
-        def read() -> tuple[Any, int, Any]:
+        def read() -> tuple[Any, int, Any, dict[str, int]]:
             reg = office.registry
             entries, total = reg.audit_search(  # type: ignore[attr-defined]
                 actor=q.actor or None, action=q.action or None, since=since, until=until,
                 offset=(q.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-            return entries, total, reg.audit_facets()  # type: ignore[attr-defined]
+            return (entries, total, reg.audit_facets(),  # type: ignore[attr-defined]
+                    reg.verification_counts())  # type: ignore[attr-defined]
 
-        entries, total, (actors, actions) = await run_in_threadpool(read)
+        entries, total, (actors, actions), checks = await run_in_threadpool(read)
         pages = max(1, -(-total // PAGE_SIZE))
         return office.render(request, "audit.html", {
             "rows": audit_rows(entries, tz), "q": q, "total": total, "pages": pages,
             "actors": actors, "actions": sorted(actions, key=action_label),
-            "action_label": action_label,
+            "action_label": action_label, "portal_checks": checks,
             "prev_link": q.link(q.page - 1) if q.page > 1 else None,
             "next_link": q.link(q.page + 1) if q.page < pages else None})
 

@@ -87,6 +87,7 @@ def test_indonesian_labels_and_no_server_paths(office):
     # the action list offers Indonesian names, and portal checks are not office actions
     assert '<option value="handover" >Serahkan keputusan</option>' in r.text
     assert "verify" not in r.text
+    assert "Pemeriksaan di portal publik" in r.text and "30 kali (SAH 30)" in r.text
 
 
 def test_detail_fields_hide_paths_anywhere():
