@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -101,14 +102,17 @@ def _start_child(pki: DemoPki, poll: float) -> None:
     finally:
         log.close()
     assert child.stdout is not None
-    line = child.stdout.readline().decode("utf-8", "replace").strip()
+    ready, _, _ = select.select([child.stdout], [], [], _START_TIMEOUT)
+    line = (child.stdout.readline().decode("utf-8", "replace").strip() if ready
+            else f"no answer within {_START_TIMEOUT:.0f} s")
     child.stdout.close()
     if line == "ready":
         return
     try:
-        child.wait(timeout=10)
+        child.wait(timeout=0 if not ready else 10)
     except subprocess.TimeoutExpired:
         child.kill()
+        child.wait()
     if line.startswith("port-in-use"):
         raise _foreign(pki)
     host, port = pki.host_port
