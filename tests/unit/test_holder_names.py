@@ -84,3 +84,20 @@ def test_every_allowed_character_is_in_the_installed_decree_fonts():
                    if cp not in cmap]
         assert not missing, (Path(path).name, [hex(c) for c in missing[:10]])
     assert 0x738B not in {cp for a, b in DECREE_FONT_RANGES for cp in range(a, b + 1)}
+
+
+def test_office_intake_says_it_in_indonesian(catalog):
+    from ptsp.office.intake import read_upload
+    from ptsp.samples import sample_batch
+    from tests.office_support import applications_csv
+
+    apps = sample_batch(catalog, count=3, seed=5)
+    apps[0]["applicant"]["name"] = "<img src=x onerror=alert(1)>"
+    apps[1]["applicant"]["name"] = "王小明"
+    intake = read_upload("permohonan.csv", applications_csv(apps).encode(), catalog)
+    assert len(intake.valid) == 1 and len(intake.errors) == 2
+    messages = [f["message"] for e in intake.errors for f in e["fields"]]
+    fields = [f["field"] for e in intake.errors for f in e["fields"]]
+    assert fields == ["applicant.name", "applicant.name"]
+    assert "memuat kode HTML/markup" in messages[0]
+    assert "tidak dapat dicetak" in messages[1] and "王 (U+738B)" in messages[1]
