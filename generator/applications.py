@@ -11,6 +11,7 @@ import dataclasses
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,13 +24,16 @@ from stdnum.id import npwp as stdnum_npwp
 
 from .catalog import Catalog, FieldSpec
 from .errors import InputError
+from .glyphs import undrawable
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{6,18}$")
+#: Markup in a person's name: angle brackets (no name has them) or a character entity.
+_MARKUP_RE = re.compile(r"[<>]|&#?[A-Za-z0-9]+;")
 
 APPLICANT_FIELDS = (
-    FieldSpec("name", "Nama pemohon", "text", max_length=150),
+    FieldSpec("name", "Nama pemohon", "name", max_length=150),
     FieldSpec("nik", "NIK", "nik"),
     FieldSpec("address", "Alamat", "text", max_length=300),
     FieldSpec("birth_place", "Tempat lahir", "text", required=False, max_length=80),
@@ -184,7 +188,7 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
     s = str(value).strip()
     if not s:
         raise Problem("empty", "is empty")
-    if t == "text":
+    if t in ("text", "name"):
         if spec.max_length and len(s) > spec.max_length:
             raise Problem("too_long", f"longer than {spec.max_length} characters",
                           max=spec.max_length)
@@ -192,6 +196,17 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
             raise Problem("control_characters", "contains control characters")
         if any(m in s for m in ("{{", "}}", "{%", "%}")):
             raise Problem("template_markup", "contains template markup ({{ or {%)")
+        s = unicodedata.normalize("NFC", s)
+        markup = _MARKUP_RE.search(s) if t == "name" else None
+        if markup:
+            raise Problem("markup", f"contains markup ({markup.group(0)!r}): plain text only",
+                          value=markup.group(0))
+        bad = undrawable(s)
+        if bad:
+            chars = ", ".join(f"{c} (U+{ord(c):04X})" for c in bad[:5])
+            raise Problem("undrawable_characters",
+                          f"contains characters the decree font cannot print: {chars}",
+                          chars=chars)
     elif t == "choice":
         if s not in spec.choices:
             raise Problem("not_a_choice", f"{s!r} is not one of {', '.join(spec.choices)}",

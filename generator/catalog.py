@@ -24,7 +24,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 FIELD_TYPES = frozenset(
     {"text", "date", "int", "number", "choice", "nik", "npwp", "nib", "kbli", "phone", "email",
-     "bool"}
+     "bool", "name"}  # name: a person's name, text without markup
 )
 
 

@@ -17,9 +17,10 @@ from signer.delegation import Delegation, check_delegation
 from signer.errors import KeyUnlockError
 from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource, UnlockedKey
 from signer.pki import DemoPki, build_demo_pki
+from signer.pki_services import demo_services_lease
 from signer.sign import BatchSigner, FieldPlacement, PadesLevel, SignatureSettings
 
-from .errors import ProfileError, PtspError
+from .errors import ProfileError
 from .pipeline import Locate, SignStage
 from .profile import Profile
 
@@ -59,26 +60,14 @@ def demo_pki(profile: Profile) -> DemoPki | None:
     return build_demo_pki(k.demo_pki, k.pkcs12.parent, k.demo_passphrase)
 
 
-_SERVE_CHILD = """
-import os
-import sys
-from pathlib import Path
-from signer.pki import DemoServices, build_demo_pki
-pki = build_demo_pki(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
-DemoServices(pki).start()
-print("ready", flush=True)
-sys.stdin.read()  # until the parent closes the pipe or dies
-os._exit(0)  # nothing to save: no orderly server shutdown (0.1-0.2 s) for the parent to wait on
-"""
-
-
 @contextmanager
 def local_services(profile: Profile) -> Iterator[DemoPki | None]:
     """Serve the demo TSA/OCSP/CRL on 127.0.0.1 while signing, when the profile asks for it.
 
     The services run in a child process, as a real TSA would run elsewhere: their CPU and
-    their Python lock are not the batch's. The child ends when this context ends or when
-    this process dies (its stdin closes).
+    their Python lock are not the batch's. Batches (and the office's signing) running at the
+    same time share one such child, which ends when the last of them is done or dead (see
+    :mod:`signer.pki_services`).
     """
     if not profile.signature.demo_services:
         yield None
@@ -87,29 +76,8 @@ def local_services(profile: Profile) -> Iterator[DemoPki | None]:
     if pki is None:
         yield None
         return
-    import subprocess
-    import sys
-
-    k = profile.keys
-    assert k.demo_pki is not None and k.pkcs12 is not None
-    child = subprocess.Popen(
-        [sys.executable, "-c", _SERVE_CHILD, str(k.demo_pki), str(k.pkcs12.parent),
-         k.demo_passphrase],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        if child.stdout.readline().strip() != "ready":
-            child.wait(timeout=10)
-            raise PtspError("the demo timestamp and revocation services did not start "
-                            f"(port {pki.host_port[1]} in use?)")
+    with demo_services_lease(pki):
         yield pki
-    finally:
-        if child.stdin:
-            child.stdin.close()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
 
 
 def key_source(profile: Profile, *, secret_env: str | None = None,

@@ -34,7 +34,10 @@ __all__ = [
     "DEFAULT_CONFIG",
     "DemoPki",
     "DemoServices",
+    "IDENTITY_PATH",
     "build_demo_pki",
+    "load_demo_pki",
+    "pki_identity",
     "default_config_path",
     "signer_validity",
 ]
@@ -323,6 +326,29 @@ def _build(
     return pki
 
 
+#: Where :class:`DemoServices` says which PKI it serves (JSON of :func:`pki_identity`), so a
+#: second batch can tell "our services, already running" from a foreign program on the port.
+IDENTITY_PATH = f"/{ARCH_LABEL}/identity"
+
+
+def pki_identity(pki: DemoPki) -> dict[str, str]:
+    """What identifies a demo PKI: the SHA-256 of its root and issuing CA certificates."""
+    import hashlib
+
+    return {
+        "root_sha256": hashlib.sha256(pki.root_cert.read_bytes()).hexdigest(),
+        "issuing_ca_sha256": hashlib.sha256(pki.issuing_ca_cert.read_bytes()).hexdigest(),
+    }
+
+
+def load_demo_pki(out_dir: Path) -> DemoPki:
+    """The complete demo PKI already built in ``out_dir`` (no passphrase needed)."""
+    pki = _load_existing(Path(out_dir).resolve(), None)
+    if pki is None:
+        raise PkiError(f"no complete demo PKI in {out_dir} (run `ptsp keys init`)")
+    return pki
+
+
 def signer_validity(pki: DemoPki) -> tuple[date, date]:
     """Validity window (days) of the Kepala Dinas certificate."""
     cert = pyca_x509.load_pem_x509_certificate(pki.signer_cert.read_bytes())
@@ -352,7 +378,13 @@ class DemoServices:
             return dict(self._counts)
 
     def _counting(self, app: Any) -> Any:
+        identity = json.dumps(pki_identity(self.pki)).encode()
+
         def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+            if environ.get("PATH_INFO") == IDENTITY_PATH:  # "which PKI is this?" (see below)
+                start_response("200 OK", [("Content-Type", "application/json"),
+                                          ("Content-Length", str(len(identity)))])
+                return [identity]
             parts = environ.get("PATH_INFO", "").strip("/").split("/")
             kind = parts[1] if len(parts) > 1 else "other"
             with self._count_lock:

@@ -1,16 +1,16 @@
 """Account management (admin) and the audit trail view (admin, Kepala Dinas)."""
 
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .app import PREFIX, Office, OfficeRefusal
+from .audit_view import PAGE_SIZE, AuditQuery, action_label, audit_rows
 from .auth import ADMIN, KADIS, AccountError, create_user
 from .store import User
-
-AUDIT_LIMIT = 300
 
 
 def router(office: Office) -> APIRouter:
@@ -74,8 +74,25 @@ def router(office: Office) -> APIRouter:
     @r.get("/audit")
     async def audit_page(request: Request,
                          user: Auditor) -> Response:
-        entries = await run_in_threadpool(office.registry.audit_entries)
+        tz = ZoneInfo(office.profile.office.timezone)
+        q = AuditQuery.parse(request.query_params)
+        since, until = q.bounds(tz)
+
+        def read() -> tuple[Any, int, Any, dict[str, int]]:
+            reg = office.registry
+            entries, total = reg.audit_search(  # type: ignore[attr-defined]
+                actor=q.actor or None, action=q.action or None, since=since, until=until,
+                offset=(q.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+            return (entries, total, reg.audit_facets(),  # type: ignore[attr-defined]
+                    reg.verification_counts())  # type: ignore[attr-defined]
+
+        entries, total, (actors, actions), checks = await run_in_threadpool(read)
+        pages = max(1, -(-total // PAGE_SIZE))
         return office.render(request, "audit.html", {
-            "entries": list(reversed(entries))[:AUDIT_LIMIT]})
+            "rows": audit_rows(entries, tz), "q": q, "total": total, "pages": pages,
+            "actors": actors, "actions": sorted(actions, key=action_label),
+            "action_label": action_label, "portal_checks": checks,
+            "prev_link": q.link(q.page - 1) if q.page > 1 else None,
+            "next_link": q.link(q.page + 1) if q.page < pages else None})
 
     return r

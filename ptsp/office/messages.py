@@ -48,6 +48,9 @@ PESAN: Mapping[str, str] = {
     "column_clash": "kolom {column} bertabrakan dengan kolom lain (nama kolom sama dengan "
                     "awalan kolom lain)",
     "duplicate": "nomor permohonan yang sama sudah ada di baris {record} berkas {file}",
+    "markup": "memuat kode HTML/markup ({value}); tulis teks biasa saja",
+    "undrawable_characters": "memuat huruf yang tidak dapat dicetak oleh huruf (font) surat "
+                             "keputusan: {chars}",
 }
 
 

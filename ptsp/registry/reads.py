@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import engine as db
 from .audit import GENESIS, check_chain, to_entry
 from .model import AuditCheck, AuditEntry, NumberingPolicy, Record, Status
-from .schema import CURRENT_FOR_APPLICATION, audit, audit_head, records
+from .schema import CURRENT_FOR_APPLICATION, audit, audit_head, records, verifications
 
 _AUDIT_COLUMNS = (
     audit.c.id, audit.c.at, audit.c.actor, audit.c.action, audit.c.number, audit.c.detail,
@@ -111,6 +112,54 @@ class RegistryReader:
             query = query.where(audit.c.number == number)
         with db.read(self.engine, "reading the audit trail") as conn:
             return [to_entry(tuple(r)) for r in conn.execute(query)]  # type: ignore[arg-type]
+
+    def audit_search(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[builtins.list[AuditEntry], int]:
+        """One page of the audit trail, newest first, filtered by actor, action and time
+        (``since`` inclusive, ``until`` exclusive); and how many entries match in all."""
+        where: list[sa.ColumnElement[bool]] = []
+        if actor:
+            where.append(audit.c.actor == actor)
+        if action:
+            where.append(audit.c.action == action)
+        if since is not None:
+            where.append(audit.c.at >= since)
+        if until is not None:
+            where.append(audit.c.at < until)
+        query = (sa.select(*_AUDIT_COLUMNS).where(*where).order_by(audit.c.id.desc())
+                 .offset(max(0, offset)).limit(max(1, limit)))
+        count = sa.select(sa.func.count()).select_from(audit).where(*where)
+        with db.read(self.engine, "reading the audit trail") as conn:
+            total = int(conn.execute(count).scalar_one())
+            rows = [to_entry(tuple(r)) for r in conn.execute(query)]  # type: ignore[arg-type]
+        return rows, total
+
+    def audit_facets(self) -> tuple[builtins.list[str], builtins.list[str]]:
+        """The actors and the actions that occur in the audit trail (for filter lists)."""
+        with db.read(self.engine, "reading the audit trail") as conn:
+            actors = [r[0] for r in conn.execute(
+                sa.select(audit.c.actor).distinct().order_by(audit.c.actor))]
+            actions = [r[0] for r in conn.execute(
+                sa.select(audit.c.action).distinct().order_by(audit.c.action))]
+        return actors, actions
+
+    def verification_counts(self, since: datetime | None = None) -> dict[str, int]:
+        """Portal verifications by verdict (``SAH``, ``TIDAK SAH`` ...), optionally since a
+        time; kept outside the audit trail (see :meth:`SqlRegistry.record_verification`)."""
+        query = sa.select(verifications.c.verdict, sa.func.count()).group_by(
+            verifications.c.verdict)
+        if since is not None:
+            query = query.where(verifications.c.at >= since)
+        with db.read(self.engine, "counting portal verifications") as conn:
+            return {str(v): int(n) for v, n in conn.execute(query)}
 
     def audit_check(self) -> AuditCheck:
         """Recompute the whole chain; ``first_bad`` names the first entry that does not verify."""

@@ -16,6 +16,7 @@ RECORDS = "registry_records"
 COUNTERS = "registry_counters"
 AUDIT = "registry_audit"
 AUDIT_HEAD = "registry_audit_head"
+VERIFICATIONS = "registry_verifications"
 VERSION_TABLE = "registry_alembic_version"
 
 
@@ -103,6 +104,18 @@ audit_head = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("last_id", sa.Integer, nullable=False),
     sa.Column("last_hash", sa.String(64), nullable=False),
+)
+
+verifications = sa.Table(  # revision 0003: the portal's checks, outside the audit chain
+    VERIFICATIONS,
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("number", sa.String(120)),
+    sa.Column("verdict", sa.String(32), nullable=False),
+    sa.Index("ix_registry_verifications_at", "at"),
+    sa.Index("ix_registry_verifications_number", "number"),
 )
 
 

@@ -46,6 +46,7 @@ from .schema import (
     audit,
     counters,
     records,
+    verifications,
 )
 
 #: Audit actions the registry writes itself; ``record_event`` may not forge them.
@@ -392,6 +393,16 @@ class SqlRegistry(RegistryReader):
             detail |= {"replaces": replaces, "reason": reason}
         self._append(conn, "reserved", actor, number, detail)
         return rec
+
+    def record_verification(self, *, channel: str, verdict: str,
+                            number: str | None = None) -> None:
+        """Count one verification on the public portal (``channel``: ``upload``, ``qr`` or
+        ``api``). Not an audit entry: anonymous checks are statistics, not office actions."""
+        with db.write(self.engine, "counting a portal verification") as conn:
+            conn.execute(verifications.insert(), {
+                "at": utcnow(), "channel": _required("channel", channel)[:16],
+                "verdict": _required("verdict", verdict)[:32],
+                "number": number[:120] if number else None})
 
     def _append(
         self, conn: Connection, action: str, actor: str, number: str | None, detail: dict[str, Any]

@@ -5,10 +5,10 @@ QR landing page of one decree (its registered status, and a form to compare the 
 JSON API: ``POST /api/v1/verify`` (the same document as ``ptsp verify --json``) and
 ``GET /api/v1/decrees/{token}``; schema at ``/openapi.json``.
 
-Uploads stay in memory (see :mod:`.uploads`); nothing but the audit event
-(``verify`` / ``portal`` / number / verdict) is stored. Every response carries security headers;
-errors are Indonesian messages (JSON ``{"error": {"code", "message"}}`` under ``/api``), never a
-traceback.
+Uploads stay in memory (see :mod:`.uploads`); nothing but a count (time, channel, number,
+verdict, in ``registry_verifications``, not in the office's audit trail) is stored. Every
+response carries security headers; errors are Indonesian messages (JSON
+``{"error": {"code", "message"}}`` under ``/api``), never a traceback.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from ..profile import Profile
 from ..registry import Record, Registry, Status
 from ..verify import SCHEMA_VERSION, VerifyReason, VerifyResult, common_name, registry_check
 from ..verifying import verify_bytes
+from .limits import Busy, VerifyGate, default_gate
 from .present import decree_view, fmt_date, result_view
 from .uploads import MAX_UPLOAD, UploadError, read_pdf_upload
 
@@ -141,9 +142,40 @@ def decree_dict(rec: Record, profile: Profile) -> dict[str, Any]:
     }
 
 
-def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> FastAPI:
-    """The portal for ``profile``; ``registry_factory()`` opens the registry (once, lazily)."""
+def favicon(profile: Profile) -> bytes:
+    """An ICO (16, 32, 48 px) of the office's emblem, or of the portal's default mark."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    source = profile.office.emblem
+    if source is None or not source.is_file():
+        source = HERE / "static" / "mark.png"
+    try:
+        with Image.open(source) as img:
+            img = img.convert("RGBA")
+            side = max(img.size)
+            square = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+            square.paste(img, ((side - img.width) // 2, (side - img.height) // 2))
+            out = BytesIO()
+            square.save(out, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+            return out.getvalue()
+    except OSError:
+        log.warning("could not make a favicon from %s", source, exc_info=True)
+        return (HERE / "static" / "favicon.ico").read_bytes()
+
+
+BUSY = ("Layanan verifikasi sedang melayani banyak pemeriksaan. Silakan coba lagi dalam "
+        "{seconds} detik.")
+
+
+def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
+               gate: VerifyGate | None = None) -> FastAPI:
+    """The portal for ``profile``; ``registry_factory()`` opens the registry (once, lazily).
+    ``gate`` bounds the verifications running and waiting at once (default:
+    :func:`~.limits.default_gate`)."""
     registries = _Registries(registry_factory)
+    admission = gate or default_gate()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
         office=profile.office, max_mb=MAX_UPLOAD // (1024 * 1024), fmt_date=fmt_date)
@@ -154,16 +186,18 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         version=SCHEMA_VERSION, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
         lifespan=_lifespan(registries))
     app.state.registries = registries
+    app.state.verify_gate = admission
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
 
-    def error(request: Request, status: int, code: str, message: str) -> Response:
+    def error(request: Request, status: int, code: str, message: str,
+              **context: Any) -> Response:
         if is_api(request):
             return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
         return templates.TemplateResponse(request, "error.html", {
-            "status": status, "message": message}, status_code=status)
+            "status": status, "message": message, **context}, status_code=status)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -174,7 +208,7 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
             response = error(request, 500, "internal_error",
                              "Terjadi kesalahan pada layanan. Silakan coba lagi.")
         response.headers.update(SECURITY_HEADERS)
-        if not request.url.path.startswith("/static/"):
+        if not request.url.path.startswith("/static/") and request.url.path != "/favicon.ico":
             response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -195,6 +229,12 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         return templates.TemplateResponse(request, "home.html", {"upload_error": exc.message},
                                           status_code=exc.status)
 
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> Response:
+        response = error(request, 503, "busy", BUSY.format(seconds=exc.retry_after))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: ("not_found", "Halaman tidak ditemukan."),
@@ -202,9 +242,10 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
                     503: ("service_unavailable", "Layanan verifikasi sedang tidak dapat "
                           "menghubungi register izin. Silakan coba lagi nanti.")}
         code, message = messages.get(exc.status_code, ("bad_request", "Permintaan tidak sah."))
+        unknown_token = exc.status_code == 404 and request.url.path.startswith("/v/")
         if exc.status_code == 404 and request.url.path.startswith(("/v/", "/api/v1/decrees/")):
             message = NOT_FOUND  # every miss under a token path looks the same
-        return error(request, exc.status_code, code, message)
+        return error(request, exc.status_code, code, message, unknown_token=unknown_token)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -223,7 +264,8 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
             return None
         return rec
 
-    async def _verify(data: bytes, expected: Record | None = None) -> VerifyResult:
+    async def _verify(data: bytes, expected: Record | None = None,
+                      channel: str = "upload") -> VerifyResult:
         registry = registries.get()
         try:
             result = await run_in_threadpool(verify_bytes, profile, registry, data)
@@ -238,14 +280,22 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
             why = VerifyReason("not_this_decree", "Berkas yang diunggah bukan keputusan Nomor "
                                f"{expected.number} yang dirujuk oleh kode QR ini.")
             result = replace(result, verdict=TIDAK_SAH, reasons=(*result.reasons, why))
-        if registry is not None and result.registry.found and result.registry.number:
+        if registry is not None:
+            # counted apart from the office's audit trail: anonymous checks are not office actions
+            number = result.registry.number if result.registry.found else None
             try:
-                await run_in_threadpool(lambda: registry.record_event(
-                    action="verify", actor="portal", number=result.registry.number,
-                    detail={"verdict": result.verdict}))
-            except Exception:  # noqa: BLE001 - the audit trail must not block an answer
-                log.warning("could not record the verification event", exc_info=True)
+                await run_in_threadpool(lambda: registry.record_verification(
+                    channel=channel, verdict=result.verdict, number=number))
+            except Exception:  # noqa: BLE001 - counting must not block an answer
+                log.warning("could not count the verification", exc_info=True)
         return result
+
+    icon = favicon(profile)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon_ico() -> Response:
+        return Response(icon, media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     # -- pages -------------------------------------------------------------------------------
 
@@ -255,8 +305,9 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
 
     @app.post("/periksa", response_class=HTMLResponse, include_in_schema=False)
     async def check_page(request: Request) -> Response:
-        upload = await read_pdf_upload(request)
-        result = await _verify(upload.data)
+        async with admission.admit(request):
+            upload = await read_pdf_upload(request)
+            result = await _verify(upload.data)
         return templates.TemplateResponse(request, "result.html", {
             **result_view(result), "filename": upload.filename})
 
@@ -273,8 +324,9 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         rec = await _by_token(token)
         if rec is None:
             raise StarletteHTTPException(404, NOT_FOUND)
-        upload = await read_pdf_upload(request)
-        result = await _verify(upload.data, expected=rec)
+        async with admission.admit(request):
+            upload = await read_pdf_upload(request)
+            result = await _verify(upload.data, expected=rec, channel="qr")
         return templates.TemplateResponse(request, "result.html", {
             **result_view(result), "filename": upload.filename, "token": token,
             "d": decree_view(rec)})
@@ -285,10 +337,11 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
               openapi_extra={"requestBody": _UPLOAD_BODY},
               responses={200: {"description": "Hasil verifikasi (lihat "
                                               "docs/verification.schema.json)"},
-                         **_error_responses(400, 413, 415, 503)})
+                         **_error_responses(400, 413, 415, 503)})  # 503 busy: Retry-After
     async def api_verify(request: Request) -> JSONResponse:
-        upload = await read_pdf_upload(request)
-        result = await _verify(upload.data)
+        async with admission.admit(request):
+            upload = await read_pdf_upload(request)
+            result = await _verify(upload.data, channel="api")
         return JSONResponse(result.as_dict())
 
     @app.get("/api/v1/decrees/{token}", tags=["verifikasi"],
