@@ -86,7 +86,9 @@ class DecreeSpec:
 
     title: str
     grant: str
-    details: tuple[tuple[str, str], ...]
+    # (label, value) or (label, value, condition): a row shown only when the Jinja condition
+    # holds (a variant's own rows, e.g. ton TBS/jam for a processing plant)
+    details: tuple[tuple[str, ...], ...]
     menimbang: tuple[str, ...]
     diktum: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
@@ -210,7 +212,7 @@ def _decree(
         merged.update(fam)
     merged.update({k: v for k, v in raw.items() if k != "family"})
     fields = [*merged.get("fields", ()), *merged.get("extra_fields", ())]
-    for key in ("title", "grant", "diktum"):
+    for key in ("title", "grant", "diktum", "validity"):
         if not merged.get(key):
             raise CatalogError(f"{where}: missing {key!r}")
     specs = tuple(_field(f, where) for f in fields)
@@ -223,7 +225,7 @@ def _decree(
     return DecreeSpec(
         title=named(merged["title"]),
         grant=named(merged["grant"]),
-        details=tuple((str(a), str(b)) for a, b in merged.get("details", ())),
+        details=tuple(_detail(row, where) for row in merged.get("details", ())),
         menimbang=tuple(merged.get("menimbang", ())),
         diktum=tuple(merged["diktum"]),
         fields=specs,
@@ -273,6 +275,13 @@ def _legal(raw: Mapping[str, Any], decree: DecreeSpec | None,
         defects.append({"kind": "obligations", "field": "decree.diktum", "reason": ob.defect,
                         "action": "perlu diverifikasi"})
     return tuple(cites), defects
+
+
+def _detail(row: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(row, list | tuple) or len(row) not in (2, 3):
+        raise CatalogError(f"{where}: a details row is [label, value] or "
+                           f"[label, value, condition], not {row!r}")
+    return tuple(str(x) for x in row)
 
 
 def _service(raw: Mapping[str, Any], decree: DecreeSpec | None,

@@ -83,8 +83,8 @@ class Publication:
         name = PUBLICATION_KINDS[self.kind]
         if self.region:
             name = f"{name} {self.region}"
-        year = f" Tahun{NBSP}{self.year}" if self.year and self.kind not in ("tln", "tld") else ""
-        return f"{name}{year} Nomor{NBSP}{self.number}"
+        year = f" Tahun {self.year}" if self.year and self.kind not in ("tln", "tld") else ""
+        return f"{name}{year} Nomor {self.number}"
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,8 @@ class Citation:
         head = f"{base} {self.issuer}".strip()
         if "/" in self.number or str(self.year) in self.number:
             # 889/MENKES/PER/V/2011, 27/PRT/M/2018: the number holds the year already
-            return f"{head} Nomor{NBSP}{self.number}"
-        return f"{head} Nomor{NBSP}{self.number} Tahun{NBSP}{self.year}"
+            return f"{head} Nomor {self.number}"
+        return f"{head} Nomor {self.number} Tahun {self.year}"
 
     def own_text(self) -> str:
         text = f"{self.name} tentang {self.title}"
