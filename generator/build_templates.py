@@ -264,11 +264,11 @@ def _lettered(items: list[str]) -> list[tuple[str, str]]:
 
 APPLICATION_ITEM = (
     "bahwa {{ app.applicant.name }} telah mengajukan permohonan {{ permit.name }} "
-    "Nomor {{ app.application_id }}{% if app.received_on %} yang diterima pada tanggal "
+    "Nomor {{ app.application_id|utuh }}{% if app.received_on %} yang diterima pada tanggal "
     "{{ app.received_on|tanggal }}{% endif %};"
 )
 REVIEW_ITEM = (
-    "{% if rec %}bahwa berdasarkan Rekomendasi {{ rec.agency }} Nomor {{ rec.number }} "
+    "{% if rec %}bahwa berdasarkan Rekomendasi {{ rec.agency }} Nomor {{ rec.number|utuh }} "
     "tanggal {{ rec.date|tanggal }}, permohonan sebagaimana dimaksud dalam huruf a telah "
     "memenuhi persyaratan administrasi dan teknis;{% else %}bahwa berdasarkan hasil "
     "pemeriksaan persyaratan administrasi dan teknis, permohonan sebagaimana dimaksud dalam "

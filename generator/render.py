@@ -43,6 +43,12 @@ def _nb(text: str) -> str:
     return text.replace(" ", NBSP)
 
 
+def _utuh(value: Any) -> str:
+    """A number printed whole ("APP-IOLK-000005", "440/12/DINKES"): non-breaking hyphens, and a
+    word joiner after each slash, so a line never breaks inside it."""
+    return str(value).replace("-", "\u2011").replace("/", "/\u2060")
+
+
 def _tanggal(value: Any) -> str:
     if isinstance(value, date):
         return _nb(long_date(value))
@@ -71,7 +77,8 @@ def _angka(value: Any) -> str:
 def make_env() -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters.update(tanggal=_tanggal, angka=_angka, terbilang=spell, romawi=roman,
-                       tambah_tahun=_tambah_tahun, nb=_nb, baris=lines)
+                       tambah_tahun=_tambah_tahun, nb=_nb, baris=lines,
+                       utuh=_utuh)
     return env
 
 
@@ -263,12 +270,16 @@ def docx_text(data: bytes) -> str:
         texts = []
         for n in sorted(parts):
             xml = z.read(n).decode("utf-8")
+            # a line break inside a paragraph (a title broken at word groups) reads as a space
+            xml = re.sub(r"<w:br/>", "<w:t> </w:t>", xml)
             for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.S):
                 runs = re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", para)
                 texts.append("".join(runs))
     import html
 
-    return html.unescape("\n".join(texts))
+    # Read as a person reads it: a non-breaking space is a space, a non-breaking hyphen a hyphen.
+    text = html.unescape("\n".join(texts))
+    return text.replace(NBSP, " ").replace("\u2011", "-").replace("\u2060", "")
 
 
 def find_leftover_markup(data: bytes) -> str | None:
