@@ -96,7 +96,7 @@ class Citation:
     year: int
     title: str
     issuer: str = ""  # what follows the kind's name: "Menteri Kesehatan", "Kabupaten Balangan"
-    date: date | None = None  # of enactment, where known: orders items of one rank
+    enacted: date | None = None  # where known: orders items of one rank
     publication: tuple[Publication, ...] = ()
     publication_defect: str = ""  # why the publication data is missing (perlu diverifikasi)
     amendments: tuple[Citation, ...] = ()
@@ -144,7 +144,7 @@ class Citation:
 
     @property
     def sort_key(self) -> tuple[int, date, str]:
-        when = self.date or date(self.year, 1, 1)
+        when = self.enacted or date(self.year, 1, 1)
         return (self.rank, when, _norm_number(self.number).zfill(8))
 
     def printed(self) -> tuple[Citation, ...]:
@@ -326,7 +326,7 @@ def load_citation_table(raw: Mapping[str, Any], where: str) -> dict[str, Citatio
         plain[cid] = Citation(
             kind=entry["kind"], number=str(entry["number"]), year=int(entry["year"]),
             title=entry["title"], issuer=entry.get("issuer", ""),
-            date=d if isinstance(d, date) or d is None else date.fromisoformat(d),
+            enacted=d if isinstance(d, date) or d is None else date.fromisoformat(d),
             publication=_publication(entry.get("publication"), w, region),
             publication_defect=entry.get("publication_defect", ""),
             source=entry["source"], id=cid, pasal=entry.get("pasal", ""))

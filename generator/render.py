@@ -27,10 +27,10 @@ from docxtpl import DocxTemplate, InlineImage
 from .applications import Application
 from .catalog import TEMPLATES_DIR, Service
 from .citations import mengingat
-from .typeset import lines
 from .dates import ORDINALS, add_years, long_date, roman, spell
 from .errors import CatalogError, RenderError
 from .slim import slim_parts
+from .typeset import lines
 
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 

@@ -89,7 +89,7 @@ def office_citations(profile: Profile, on: date | None = None) -> list[Citation]
 
 
 def authority_basis(profile: Profile, on: date | None = None) -> str:
-    """"Pasal 8 ayat (3) Peraturan Bupati ... dan Peraturan Bupati ... tentang Pendelegasian ..."."""
+    """The provision that gives the authority, and the delegation decree (Menimbang)."""
     if profile.legal.authority:
         base = profile.legal.authority
     else:

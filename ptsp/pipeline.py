@@ -264,7 +264,8 @@ class Pipeline:
         check_real_use(profile)
         signing_ca = getattr(signer, "issuer_name", "") or configured_ca_name(profile, issued_on)
         self.renderer = DecreeRenderer(
-            profile.render_context(issued_on, signing_ca=signing_ca), templates_dir=None, emblem=profile.office.emblem,
+            profile.render_context(issued_on, signing_ca=signing_ca), templates_dir=None,
+            emblem=profile.office.emblem,
             cache_dir=profile.storage.data_dir / "cache" / "templates",
         )
         self.on_progress = on_progress or (lambda done, total: None)

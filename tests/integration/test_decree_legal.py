@@ -137,7 +137,7 @@ def load_profile_grounds():
 
 
 def test_menimbang_cites_application_recommendation_and_authority(decrees):
-    for code, (service, app, _m, text) in decrees.items():
+    for code, (_service, app, _m, text) in decrees.items():
         flat = _flat(text)
         section = flat[flat.index("Menimbang :"):flat.index("Mengingat :")]
         assert f"Nomor {app.application_id}" in section, code
@@ -152,7 +152,7 @@ def test_menimbang_cites_application_recommendation_and_authority(decrees):
 
 
 def test_pages_numbered_from_two_and_no_heading_alone(decrees):
-    heading = re.compile(r"^\s*(%s)\s+:" % "|".join(ORDINALS[:12]))
+    heading = re.compile(r"^\s*(" + "|".join(ORDINALS[:12]) + r")\s+:")
     for code, (_s, _a, _m, text) in decrees.items():
         pages = text.rstrip("\f").split("\f")
         assert len(pages) >= 2, code
