@@ -326,7 +326,7 @@ def _decision(doc, service: Service):
     cells = _row(t, diktum_ordinal(0), ":", grant, keep=True)
     if spec.details:
         inner_w = TEXT_W - Mm(27) - COLON_W
-        d = _table(cells[2], 3, [Mm(48), COLON_W, inner_w - Mm(48) - COLON_W - Mm(2)])
+        d = _table(cells[2], 3, [Mm(56), COLON_W, inner_w - Mm(56) - COLON_W - Mm(2)])
         for i, (label, value, *cond) in enumerate(spec.details, start=1):
             if cond:
                 _row(d, "{%%tr if %s %%}" % cond[0])
@@ -354,13 +354,13 @@ def _decision(doc, service: Service):
 def _signature(doc, service: Service):
     spec = service.decree
     assert spec is not None
-    t = _table(doc, 2, [TEXT_W - Mm(85), Mm(85)])
+    t = _table(doc, 2, [TEXT_W - Mm(100), Mm(100)])
     _left, right = _row(t, None, None)
     _cell_para(right, "Ditetapkan di {{ office.city_of_issue }}")
     p = _cell_para(right, "pada tanggal {{ issued_on_long }}", space_after=6)
     _bottom_border(p, size=6)
     _cell_para(right, "{{ signature.on_behalf }}", bold=True)
-    _cell_para(right, "{{ signature.title_line|baris(30) }}", bold=True, space_after=4)
+    _cell_para(right, "{{ signature.title_line|baris(32) }}", bold=True, space_after=4)
     _picture(_cell_para(right, "", align=WD_ALIGN_PARAGRAPH.LEFT, space_after=4),
              _qr_placeholder(), Mm(24), "ptsp-qr", "Kode QR verifikasi")
     _cell_para(right, "{{ signer.name }}", bold=True, underline=True)
@@ -368,6 +368,7 @@ def _signature(doc, service: Service):
     _cell_para(right, "NIP. {{ signer.nip }}")
     _no_split(t)
     # Where the electronic seal replaces the wet stamp of Pasal 8(2) (profile [legal]).
+    _para(doc, "", space_after=4)
     _para(doc, "{{ stamp_statement }}", size=Pt(8), italic=True, space_after=8,
           align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     # Tembusan: the Bupati first ("sebagai laporan", profile), then the permit's agencies.

@@ -13,9 +13,10 @@ import math
 GLUE_AFTER = frozenset({
     "DAN", "DI", "KE", "DARI", "YANG", "ATAS", "DENGAN", "UNTUK", "ATAU", "DAN/ATAU",
     "TENTANG", "SERTA", "BAGI", "PADA", "OLEH", "SATU", "TERPADU", "PENANAMAN", "NOMOR",
-    "TAHUN", "KEPALA", "PELAYANAN", "SURAT", "TANDA", "SERTIFIKAT", "KABUPATEN", "PROVINSI",
-    "DINAS",
+    "TAHUN", "KEPALA", "SURAT", "TANDA", "SERTIFIKAT", "KABUPATEN", "PROVINSI",
 })
+# ... and preferably not with these ("PELAYANAN TERPADU", "DINAS KESEHATAN").
+WEAK_GLUE = frozenset({"PELAYANAN", "DINAS", "IZIN", "BADAN"})
 
 
 def word_groups(text: str, width: int = 44) -> list[str]:
@@ -26,8 +27,9 @@ def word_groups(text: str, width: int = 44) -> list[str]:
         return [" ".join(words)]
     total = len(" ".join(words))
     inf = float("inf")
-    fallback: list[str] | None = None
-    for n in range(max(2, math.ceil(total / width)), len(words) + 1):
+    choices: list[tuple[float, list[str]]] = []
+    first = max(2, math.ceil(total / width))
+    for n in range(first, min(len(words), first + 2) + 1):
         target = total / n
         # best[k][j]: cost of words[:j] in k lines
         best = [[inf] * (len(words) + 1) for _ in range(n + 1)]
@@ -42,8 +44,13 @@ def word_groups(text: str, width: int = 44) -> list[str]:
                     if len(line) > width and j - i > 1:
                         continue
                     cost = (len(line) - target) ** 2
-                    if j < len(words) and words[j - 1].upper().strip(",") in GLUE_AFTER:
+                    last = words[j - 1].upper().strip(",")
+                    if j < len(words) and last in GLUE_AFTER:
                         cost += 10_000
+                    elif j < len(words) and last in WEAK_GLUE:
+                        cost += 1_000
+                    if j - i == 1 and len(words) > 2:
+                        cost += 5_000  # a lone word on a line ("PINTU")
                     if best[k - 1][i] + cost < best[k][j]:
                         best[k][j] = best[k - 1][i] + cost
                         back[k][j] = i
@@ -53,11 +60,9 @@ def word_groups(text: str, width: int = 44) -> list[str]:
                 i = back[k][j]
                 lines.append(" ".join(words[i:j]))
                 j = i
-            if best[n][len(words)] < 10_000:
-                return lines[::-1]
-            # a bad break: one more line may avoid it
-            fallback = fallback or lines[::-1]
-    return fallback or [" ".join(words)]
+            # one more line costs something, a bad break costs more
+            choices.append((best[n][len(words)] + 300 * (n - first), lines[::-1]))
+    return min(choices, key=lambda c: c[0])[1] if choices else [" ".join(words)]
 
 
 def lines(text: str, width: int = 44) -> str:
