@@ -331,6 +331,7 @@ def _decision(doc, service: Service):
             if cond:
                 _row(d, "{%%tr if %s %%}" % cond[0])
             number = "{% set rows.n = rows.n + 1 %}{{ rows.n }}" if conditional else str(i)
+            value = _whole_numbers(value)
             _row(d, f"{number}. {label}", ":", value, justify=False)
             if cond:
                 _row(d, "{%tr endif %}")
@@ -349,6 +350,16 @@ def _decision(doc, service: Service):
     _row(t, "{{ ordinals[%d] if replaces else ordinals[%d] }}" % (last + 1, last), ":",
          body[-1], keep=True)
     _para(doc, "", space_after=6)
+
+
+_NUMBER_EXPR = re.compile(
+    r"\{\{ (app\.fields\.(?:get\('\w*(?:number|nib)\w*'\)|\w*(?:number|nib)\w*)[^{}]*?) \}\}")
+
+
+def _whole_numbers(value: str) -> str:
+    """Register numbers in the details table print whole (``utuh``): an IMB number never
+    breaks at one of its slashes."""
+    return _NUMBER_EXPR.sub(lambda m: "{{ (%s)|utuh }}" % m.group(1), value)
 
 
 def _signature(doc, service: Service):
