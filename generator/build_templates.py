@@ -263,7 +263,7 @@ def _lettered(items: list[str]) -> list[tuple[str, str]]:
 
 
 APPLICATION_ITEM = (
-    "bahwa {{ app.applicant.name }} telah mengajukan permohonan {{ permit.name }} "
+    "bahwa {{ app.applicant.name }} telah mengajukan permohonan {{ permit.name|utuh }} "
     "Nomor {{ app.application_id|utuh }}{% if app.received_on %} yang diterima pada tanggal "
     "{{ app.received_on|tanggal }}{% endif %};"
 )
@@ -291,7 +291,7 @@ def menimbang_items(service: Service) -> list[str]:
     items = [APPLICATION_ITEM, REVIEW_ITEM, *spec.menimbang, AUTHORITY_ITEM]
     items.append("bahwa berdasarkan pertimbangan sebagaimana dimaksud dalam "
                  + enumerate_letters(len(items)) + ", perlu menetapkan Keputusan "
-                 "{{ decision_maker_title }} tentang {{ decree_title }};")
+                 "{{ decision_maker_title }} tentang {{ decree_title|utuh }};")
     return items
 
 
@@ -317,7 +317,7 @@ def _decision(doc, service: Service):
           keep_next=True)
     t = _table(doc, 3, [Mm(27), COLON_W, TEXT_W - Mm(27) - COLON_W])
     _row(t, "Menetapkan", ":",
-         "KEPUTUSAN {{ decision_maker_title|upper }} TENTANG {{ decree_title|upper }}.",
+         "KEPUTUSAN {{ decision_maker_title|upper }} TENTANG {{ decree_title|upper|utuh }}.",
          keep=True)
     from .dates import diktum_ordinal
 
@@ -331,7 +331,7 @@ def _decision(doc, service: Service):
             if cond:
                 _row(d, "{%%tr if %s %%}" % cond[0])
             number = "{% set rows.n = rows.n + 1 %}{{ rows.n }}" if conditional else str(i)
-            value = _whole_numbers(value)
+            value = _whole_numbers(value, label)
             _row(d, f"{number}. {label}", ":", value, justify=False)
             if cond:
                 _row(d, "{%tr endif %}")
@@ -356,9 +356,11 @@ _NUMBER_EXPR = re.compile(
     r"\{\{ (app\.fields\.(?:get\('\w*(?:number|nib)\w*'\)|\w*(?:number|nib)\w*)[^{}]*?) \}\}")
 
 
-def _whole_numbers(value: str) -> str:
+def _whole_numbers(value: str, label: str = "") -> str:
     """Register numbers in the details table print whole (``utuh``): an IMB number never
-    breaks at one of its slashes."""
+    breaks at one of its slashes or hyphens."""
+    if label.startswith(("Nomor", "NIB", "NPWP")):
+        return re.sub(r"\{\{ (.+?) \}\}", lambda m: "{{ (%s)|utuh }}" % m.group(1), value)
     return _NUMBER_EXPR.sub(lambda m: "{{ (%s)|utuh }}" % m.group(1), value)
 
 
