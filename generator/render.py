@@ -158,6 +158,7 @@ class DecreeRenderer:
             self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
         self._cache: dict[str, CompiledTemplate | None] = {}
         self._mengingat: dict[str, list[str]] = {}
+        self._titles: dict[str, jinja2.Template] = {}
         self._lock = threading.Lock()  # worker threads render in parallel: compile once
 
     def context(self, service: Service, app: Application, inp: RenderInput) -> dict[str, Any]:
@@ -194,7 +195,10 @@ class DecreeRenderer:
         # The title may depend on the variant (Izin Lingkungan (UKL-UPL)).
         title = spec.title
         if "{" in title:
-            title = self.env.from_string(title).render(ctx)
+            compiled = self._titles.get(title)
+            if compiled is None:
+                compiled = self._titles[title] = self.env.from_string(title)
+            title = compiled.render(ctx)
         ctx["decree_title"] = title
         return ctx
 
