@@ -106,6 +106,7 @@ def _cell_para(cell, text="", **kw):
         p = cell.paragraphs[0]
         p.paragraph_format.space_after = Pt(kw.pop("space_after", 0))
         p.paragraph_format.space_before = Pt(0)
+        p.paragraph_format.line_spacing = 1.0  # as every other paragraph of the decree
         if kw.get("align") is not None:
             p.alignment = kw["align"]
         if text:
