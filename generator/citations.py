@@ -143,9 +143,12 @@ class Citation:
         return text
 
     @property
-    def sort_key(self) -> tuple[int, date, str]:
-        when = self.enacted or date(self.year, 1, 1)
-        return (self.rank, when, _norm_number(self.number).zfill(8))
+    def sort_key(self) -> tuple[int, int, int, date]:
+        """Hierarchy, then date: the year, then the number (numbers are given in order of
+        enactment within a year), then the date where two kinds of one rank share a year."""
+        m = re.search(r"\d+", self.number)
+        return (self.rank, self.year, int(m.group()) if m else 0,
+                self.enacted or date(self.year, 1, 1))
 
     def printed(self) -> tuple[Citation, ...]:
         """The citations whose publication data the printed item shows."""
