@@ -32,13 +32,39 @@ from docx.shared import Mm, Pt
 from .catalog import TEMPLATES_DIR, Catalog, Service, load_catalog
 from .slim import slim_parts
 
+# Tata naskah dinas (Permendagri 1/2023 on regional governments' official documents): Arial 12
+# on F4 paper; the margins and the size are the office profile's [layout] (read by ``configure``).
 FONT = "Arial"
-SIZE = Pt(11)
+SIZE = Pt(12)
+SMALL = Pt(10)
 PAGE_W, PAGE_H = Mm(215), Mm(330)  # F4, as Pasal 8(2) asks
-TEXT_W = Mm(215 - 25 - 20)
+MARGINS = {"top": 20.0, "bottom": 25.0, "left": 30.0, "right": 20.0}
+TEXT_W = Mm(215 - 30 - 20)
 LABEL_W, COLON_W = Mm(30), Mm(5)
 # Fixed zip timestamps so that building twice gives byte-identical files.
 _ZIP_DATE = (2021, 1, 1, 0, 0, 0)
+
+
+def configure(layout: dict | None) -> None:
+    """Apply an office profile's ``[layout]`` (font, body_size_pt, margin_*_mm)."""
+    global FONT, SIZE, SMALL, TEXT_W
+    layout = layout or {}
+    FONT = layout.get("font", "Arial")
+    SIZE = Pt(float(layout.get("body_size_pt", 12)))
+    SMALL = Pt(max(8.0, float(layout.get("body_size_pt", 12)) - 2))
+    for side in MARGINS:
+        MARGINS[side] = float(layout.get(f"margin_{side}_mm", MARGINS[side]))
+    TEXT_W = Mm(215 - MARGINS["left"] - MARGINS["right"])
+
+
+def read_layout(profile: Path) -> dict:
+    """The ``[layout]`` table of an office profile (TOML), without importing the application."""
+    import tomllib
+
+    try:
+        return dict(tomllib.loads(profile.read_text(encoding="utf-8")).get("layout", {}))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise SystemExit(f"{profile}: {e}") from e
 
 
 def _font(run, *, bold=False, size=None, underline=False, italic=False):
@@ -80,6 +106,7 @@ def _cell_para(cell, text="", **kw):
         p = cell.paragraphs[0]
         p.paragraph_format.space_after = Pt(kw.pop("space_after", 0))
         p.paragraph_format.space_before = Pt(0)
+        p.paragraph_format.line_spacing = 1.0  # as every other paragraph of the decree
         if kw.get("align") is not None:
             p.alignment = kw["align"]
         if text:
@@ -123,8 +150,13 @@ def _fix_grid(table, widths):
     tblpr.append(mar)
 
 
-def _row(table, *texts, bold=False, justify=True):
-    cells = table.add_row().cells
+def _row(table, *texts, bold=False, justify=True, keep=False):
+    """One row; ``keep``: the row never splits across pages (a diktum heading stays with its
+    first item, a citation is not cut in two)."""
+    row = table.add_row()
+    if keep:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    cells = row.cells
     for cell, width in zip(cells, table._widths, strict=True):
         cell.width = width
         cell._used = False
@@ -170,8 +202,8 @@ def _letterhead(doc):
              Mm(21), "ptsp-emblem", "Lambang daerah")
     _cell_para(right, "PEMERINTAH {{ office.regency|upper }}", align=WD_ALIGN_PARAGRAPH.CENTER,
                bold=True, size=Pt(14))
-    _cell_para(right, "{{ office.name|upper }}", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True,
-               size=Pt(13))
+    _cell_para(right, "{{ office.name|upper|baris(42) }}", align=WD_ALIGN_PARAGRAPH.CENTER,
+               bold=True, size=Pt(13))
     _cell_para(right, "{{ office.address }}", align=WD_ALIGN_PARAGRAPH.CENTER, size=Pt(9))
     _cell_para(right, "{{ office.contact_line }}", align=WD_ALIGN_PARAGRAPH.CENTER, size=Pt(9))
     line = _para(doc, "", space_after=8)
@@ -180,13 +212,17 @@ def _letterhead(doc):
 
 def _heading(doc, title: str):
     center = WD_ALIGN_PARAGRAPH.CENTER
-    _para(doc, "{{ decree_issuer|upper }}", align=center, bold=True)
-    _para(doc, "{{ office.regency|upper }}", align=center, bold=True)
-    _para(doc, "NOMOR {{ number }}", align=center, space_after=6)
-    _para(doc, "TENTANG", align=center, space_after=6)
-    _para(doc, title.upper(), align=center, bold=True, space_after=10)
-    _para(doc, "DENGAN RAHMAT TUHAN YANG MAHA ESA", align=center, bold=True, space_after=8)
-    _para(doc, "{{ decision_maker|upper }},", align=center, bold=True, space_after=8)
+    # Titles break between word groups (``baris``), never leaving "PINTU" alone on a line.
+    _para(doc, "{{ decree_issuer|upper|baris(44) }}", align=center, bold=True, keep_next=True)
+    _para(doc, "{{ office.regency|upper }}", align=center, bold=True, keep_next=True)
+    _para(doc, "NOMOR\u00a0{{ number }}", align=center, space_after=6, keep_next=True)
+    _para(doc, "TENTANG", align=center, space_after=6, keep_next=True)
+    _para(doc, "{{ decree_title|upper|baris(44) }}", align=center, bold=True, space_after=10,
+          keep_next=True)
+    _para(doc, "DENGAN RAHMAT TUHAN YANG MAHA ESA", align=center, bold=True, space_after=8,
+          keep_next=True)
+    _para(doc, "{{ (decision_maker|upper ~ ',')|baris(44) }}", align=center, bold=True,
+          space_after=8, keep_next=True)
 
 
 # "... Pasal 146,147 dan 148", "... pasal 5", "... Pasal 21 sd 39", "... Lampiran 2", "(Lampiran)"
@@ -227,35 +263,50 @@ def _lettered(items: list[str]) -> list[tuple[str, str]]:
     return [(f"{chr(ord('a') + i)}.", text) for i, text in enumerate(items)]
 
 
-def _considerations(doc, service: Service):
+APPLICATION_ITEM = (
+    "bahwa {{ app.applicant.name }} telah mengajukan permohonan {{ permit.name|utuh }} "
+    "Nomor {{ app.application_id|utuh }}{% if app.received_on %} yang diterima pada tanggal "
+    "{{ app.received_on|tanggal }}{% endif %};"
+)
+REVIEW_ITEM = (
+    "{% if rec %}bahwa berdasarkan Rekomendasi {{ rec.agency }} Nomor {{ rec.number|utuh }} "
+    "tanggal {{ rec.date|tanggal }}, permohonan sebagaimana dimaksud dalam huruf a telah "
+    "memenuhi persyaratan administrasi dan teknis;{% else %}bahwa berdasarkan hasil "
+    "pemeriksaan persyaratan administrasi dan teknis, permohonan sebagaimana dimaksud dalam "
+    "huruf a telah memenuhi persyaratan;{% endif %}"
+)
+AUTHORITY_ITEM = (
+    "bahwa berdasarkan {{ authority_basis }}, {{ decision_maker_title }} berwenang menetapkan "
+    "keputusan atas permohonan sebagaimana dimaksud dalam huruf a;"
+)
+
+
+def menimbang_items(service: Service) -> list[str]:
+    """Menimbang: the application (number, date received), the technical recommendation (or
+    the review), the permit's own considerations, the authority, and the closing item that
+    names every item before it."""
+    from .citations import enumerate_letters
+
     spec = service.decree
     assert spec is not None
+    items = [APPLICATION_ITEM, REVIEW_ITEM, *spec.menimbang, AUTHORITY_ITEM]
+    items.append("bahwa berdasarkan pertimbangan sebagaimana dimaksud dalam "
+                 + enumerate_letters(len(items)) + ", perlu menetapkan Keputusan "
+                 "{{ decision_maker_title }} tentang {{ decree_title|utuh }};")
+    return items
+
+
+def _considerations(doc, service: Service):
     t = _table(doc, 4, [Mm(27), COLON_W, Mm(7), TEXT_W - Mm(27) - COLON_W - Mm(7)])
-    items = list(spec.menimbang) or [
-        "bahwa berdasarkan permohonan {{ app.applicant.name }} dan hasil pemeriksaan "
-        "persyaratan administrasi serta teknis, permohonan tersebut telah memenuhi syarat "
-        "untuk diberikan " + service.name + ";",
-    ]
-    items = items + [
-        "bahwa berdasarkan pertimbangan sebagaimana dimaksud dalam huruf "
-        + ("a" if len(items) == 1 else "a sampai dengan huruf " + chr(ord("a") + len(items) - 1))
-        + ", perlu menetapkan Keputusan " + "{{ decision_maker_title }}" + " tentang "
-        + spec.title + ";"
-    ]
-    for i, (mark, text) in enumerate(_lettered(items)):
-        _row(t, "Menimbang" if i == 0 else "", ":" if i == 0 else "", mark, text)
+    for i, (mark, text) in enumerate(_lettered(menimbang_items(service))):
+        _row(t, "Menimbang" if i == 0 else "", ":" if i == 0 else "", mark, text, keep=True)
     _para(doc, "", space_after=4)
+    # Mengingat: the permit's and the office's grounds, ordered by hierarchy at render time
+    # (generator.citations); one row per regulation with its amendments.
     t = _table(doc, 4, [Mm(27), COLON_W, Mm(7), TEXT_W - Mm(27) - COLON_W - Mm(7)])
-    n = 0
-    bases = list(dict.fromkeys(mengingat_item(b) for b in service.legal_basis))
-    for n, basis in enumerate(bases, start=1):
-        _row(t, "Mengingat" if n == 1 else "", ":" if n == 1 else "", f"{n}.", basis + ";")
-    # The office's own grounds (formation law, the delegation decree) come from the profile.
-    _row(t, "{%tr for item in office_grounds %}")
-    first = "{% if loop.first %}Mengingat{% endif %}" if n == 0 else ""
-    colon = "{% if loop.first %}:{% endif %}" if n == 0 else ""
-    _row(t, first, colon, "{{ loop.index + %d }}." % n,
-         "{{ item }}{% if loop.last %}.{% else %};{% endif %}")
+    _row(t, "{%tr for item in mengingat %}")
+    _row(t, "{% if loop.first %}Mengingat{% endif %}", "{% if loop.first %}:{% endif %}",
+         "{{ loop.index }}.", "{{ item }};", keep=True)
     _row(t, "{%tr endfor %}")
     _para(doc, "", space_after=4)
 
@@ -263,69 +314,129 @@ def _considerations(doc, service: Service):
 def _decision(doc, service: Service):
     spec = service.decree
     assert spec is not None
-    _para(doc, "MEMUTUSKAN:", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, space_after=6)
+    _para(doc, "MEMUTUSKAN:", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, space_after=6,
+          keep_next=True)
     t = _table(doc, 3, [Mm(27), COLON_W, TEXT_W - Mm(27) - COLON_W])
     _row(t, "Menetapkan", ":",
-         "KEPUTUSAN {{ decision_maker_title|upper }} TENTANG " + spec.title.upper() + ".")
+         "KEPUTUSAN {{ decision_maker_title|upper }} TENTANG {{ decree_title|upper|utuh }}.",
+         keep=True)
     from .dates import diktum_ordinal
 
-    cells = _row(t, diktum_ordinal(0), ":", spec.grant)
+    conditional = any(len(row) > 2 for row in spec.details)
+    grant = ("{% set rows = namespace(n=0) %}" if conditional else "") + spec.grant
+    cells = _row(t, diktum_ordinal(0), ":", grant, keep=True)
     if spec.details:
         inner_w = TEXT_W - Mm(27) - COLON_W
-        d = _table(cells[2], 3, [Mm(48), COLON_W, inner_w - Mm(48) - COLON_W - Mm(2)])
-        for i, (label, value) in enumerate(spec.details, start=1):
-            _row(d, f"{i}. {label}", ":", value, justify=False)
+        d = _table(cells[2], 3, [Mm(56), COLON_W, inner_w - Mm(56) - COLON_W - Mm(2)])
+        for i, (label, value, *cond) in enumerate(spec.details, start=1):
+            if cond:
+                _row(d, "{%%tr if %s %%}" % cond[0])
+            number = "{% set rows.n = rows.n + 1 %}{{ rows.n }}" if conditional else str(i)
+            value = _whole_numbers(value, label)
+            _row(d, f"{number}. {label}", ":", value, justify=False)
+            if cond:
+                _row(d, "{%tr endif %}")
         _no_split(d)
-    last = len(spec.diktum)
-    for i, text in enumerate(spec.diktum[:-1], start=1):
-        _row(t, diktum_ordinal(i), ":", text)
+    # KEDUA: how long the permit is valid, stated once (decrees.toml `validity`).
+    body = [spec.validity, *spec.diktum]
+    last = len(body)
+    for i, text in enumerate(body[:-1], start=1):
+        _row(t, diktum_ordinal(i), ":", text, keep=True)
     # A correction (Pasal 10(2)) says which decree it replaces, just before entry into force.
     _row(t, "{%tr if replaces %}")
     _row(t, "{{ ordinals[%d] }}" % last, ":",
-         "Dengan ditetapkannya Keputusan ini, Keputusan Nomor {{ replaces }} dicabut dan "
-         "dinyatakan tidak berlaku, dan diganti dengan Keputusan ini.")
+         "Dengan ditetapkannya Keputusan ini, Keputusan Nomor\u00a0{{ replaces }} dicabut dan "
+         "dinyatakan tidak berlaku, dan diganti dengan Keputusan ini.", keep=True)
     _row(t, "{%tr endif %}")
-    if spec.diktum:
-        _row(t, "{{ ordinals[%d] if replaces else ordinals[%d] }}" % (last + 1, last), ":",
-             spec.diktum[-1])
+    _row(t, "{{ ordinals[%d] if replaces else ordinals[%d] }}" % (last + 1, last), ":",
+         body[-1], keep=True)
     _para(doc, "", space_after=6)
+
+
+_NUMBER_EXPR = re.compile(
+    r"\{\{ (app\.fields\.(?:get\('\w*(?:number|nib)\w*'\)|\w*(?:number|nib)\w*)[^{}]*?) \}\}")
+
+
+def _whole_numbers(value: str, label: str = "") -> str:
+    """Register numbers in the details table print whole (``utuh``): an IMB number never
+    breaks at one of its slashes or hyphens."""
+    if label.startswith(("Nomor", "NIB", "NPWP")):
+        return re.sub(r"\{\{ (.+?) \}\}", lambda m: "{{ (%s)|utuh }}" % m.group(1), value)
+    return _NUMBER_EXPR.sub(lambda m: "{{ (%s)|utuh }}" % m.group(1), value)
 
 
 def _signature(doc, service: Service):
     spec = service.decree
     assert spec is not None
-    t = _table(doc, 2, [TEXT_W - Mm(85), Mm(85)])
+    t = _table(doc, 2, [TEXT_W - Mm(100), Mm(100)])
     _left, right = _row(t, None, None)
     _cell_para(right, "Ditetapkan di {{ office.city_of_issue }}")
     p = _cell_para(right, "pada tanggal {{ issued_on_long }}", space_after=6)
     _bottom_border(p, size=6)
     _cell_para(right, "{{ signature.on_behalf }}", bold=True)
-    _cell_para(right, "{{ signature.title_line }}", bold=True, space_after=4)
+    _cell_para(right, "{{ signature.title_line|baris(32) }}", bold=True, space_after=4)
     _picture(_cell_para(right, "", align=WD_ALIGN_PARAGRAPH.LEFT, space_after=4),
              _qr_placeholder(), Mm(24), "ptsp-qr", "Kode QR verifikasi")
     _cell_para(right, "{{ signer.name }}", bold=True, underline=True)
     _cell_para(right, "{{ signer.rank }}")
     _cell_para(right, "NIP. {{ signer.nip }}")
     _no_split(t)
-    _para(doc, "", space_after=8)
-    _para(doc, "Tembusan:", underline=True, size=Pt(10))
+    # Where the electronic seal replaces the wet stamp of Pasal 8(2) (profile [legal]).
+    _para(doc, "", space_after=4)
+    _para(doc, "{{ stamp_statement }}", size=Pt(8), italic=True, space_after=8,
+          align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    # Tembusan: the Bupati first ("sebagai laporan", profile), then the permit's agencies.
+    _para(doc, "Tembusan:", underline=True, size=SMALL, keep_next=True)
     tembusan = list(spec.tembusan)
-    for i, item in enumerate(tembusan, start=1):
-        _para(doc, f"{i}. {item};", size=Pt(10))
     _para(doc, "{%p for item in office.tembusan %}")
-    _para(doc, "{{ loop.index + %d }}. {{ item }}{%% if loop.last %%}.{%% else %%};{%% endif %%}"
-          % len(tembusan), size=Pt(10))
+    _para(doc, "{{ loop.index }}. Yth. {{ item }}%s" % (
+        ";" if tembusan else "{% if loop.last %}.{% else %};{% endif %}"), size=SMALL)
     _para(doc, "{%p endfor %}")
+    for i, item in enumerate(tembusan, start=1):
+        end = "." if i == len(tembusan) else ";"
+        _para(doc, "{{ office.tembusan|length + %d }}. Yth. %s%s" % (i, item, end), size=SMALL)
 
 
 def _footer(section):
-    footer = section.footer
-    p = footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run("{{ footer_text }}"), size=Pt(7.5), italic=True)
-    p2 = footer.add_paragraph()
-    p2.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p2.add_run("Nomor registrasi {{ number }} · Verifikasi: {{ verify_url }}"), size=Pt(7.5))
+    # Page numbers from page 2, "- 2 -", at the top; page 1 has the letterhead instead.
+    section.different_first_page_header_footer = True
+    header = section.header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(header.add_run("- "))
+    _page_field(header)
+    _font(header.add_run(" -"))
+    for footer in (section.footer, section.first_page_footer):
+        p = footer.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        # The electronic-signature statement (UU ITE Pasal 5 ayat (1)) with the issuing CA.
+        _font(p.add_run("{{ esign_statement }}{% if footer_text %} {{ footer_text }}{% endif %}"),
+              size=Pt(7.5), italic=True)
+        p2 = footer.add_paragraph()
+        p2.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(p2.add_run("Nomor registrasi {{ number }} · Verifikasi: {{ verify_url }}"),
+              size=Pt(7.5))
+
+
+def _page_field(paragraph):
+    """A PAGE field (LibreOffice and Word fill in the number)."""
+    def fld(kind):
+        run = paragraph.add_run()
+        _font(run)
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+        return run
+
+    fld("begin")
+    run = paragraph.add_run()
+    _font(run)
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = " PAGE "
+    run._r.append(instr)
+    fld("separate")
+    _font(paragraph.add_run("2"))
+    fld("end")
 
 
 def build_document(service: Service) -> bytes:
@@ -335,8 +446,8 @@ def build_document(service: Service) -> bytes:
     doc = Document()
     sec = doc.sections[0]
     sec.page_width, sec.page_height = PAGE_W, PAGE_H
-    sec.left_margin, sec.right_margin = Mm(25), Mm(20)
-    sec.top_margin, sec.bottom_margin = Mm(15), Mm(20)
+    sec.left_margin, sec.right_margin = Mm(MARGINS["left"]), Mm(MARGINS["right"])
+    sec.top_margin, sec.bottom_margin = Mm(MARGINS["top"]), Mm(MARGINS["bottom"])
     sec.header_distance, sec.footer_distance = Mm(8), Mm(8)
     style = doc.styles["Normal"]
     style.font.name = FONT
@@ -411,7 +522,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="fail if a template is out of date")
     ap.add_argument("--force", action="store_true", help="overwrite templates edited by hand")
     ap.add_argument("--templates", type=Path, default=TEMPLATES_DIR)
+    ap.add_argument("--profile", type=Path, default=TEMPLATES_DIR / "office" / "balangan.toml",
+                    help="office profile whose [layout] (font size, margins) the templates use")
     args = ap.parse_args(argv)
+    configure(read_layout(args.profile))
     catalog = load_catalog(args.templates)
     problems = build_all(catalog, args.templates / "permits", codes=set(args.codes),
                          force=args.force, check=args.check)

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .citations import Citation, LegalData, load_legal
 from .errors import CatalogError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -85,13 +86,17 @@ class DecreeSpec:
 
     title: str
     grant: str
-    details: tuple[tuple[str, str], ...]
+    # (label, value) or (label, value, condition): a row shown only when the Jinja condition
+    # holds (a variant's own rows, e.g. ton TBS/jam for a processing plant)
+    details: tuple[tuple[str, ...], ...]
     menimbang: tuple[str, ...]
     diktum: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
     validity_years: int | None = None
     tembusan: tuple[str, ...] = ()
     needs_recommendation: bool = False
+    family: str | None = None
+    validity: str = ""  # the one statement of how long the permit is valid (Jinja)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,9 @@ class Service:
     variants: tuple[Variant, ...] = ()
     defects: tuple[Mapping[str, Any], ...] = ()
     decree: DecreeSpec | None = None
+    # The permit's legal grounds (Lampiran I basis and sector law), structured; the office's
+    # own grounds are added at render time (office profile).
+    citations: tuple[Citation, ...] = ()
 
     @property
     def is_permit(self) -> bool:
@@ -181,7 +189,8 @@ def _field(raw: Mapping[str, Any], where: str) -> FieldSpec:
 
 
 _DECREE_KEYS = {"family", "title", "grant", "details", "menimbang", "diktum", "fields",
-                "extra_fields", "validity_years", "tembusan", "needs_recommendation"}
+                "extra_fields", "validity_years", "tembusan", "needs_recommendation",
+                "validity"}
 
 
 def _decree(
@@ -203,7 +212,7 @@ def _decree(
         merged.update(fam)
     merged.update({k: v for k, v in raw.items() if k != "family"})
     fields = [*merged.get("fields", ()), *merged.get("extra_fields", ())]
-    for key in ("title", "grant", "diktum"):
+    for key in ("title", "grant", "diktum", "validity"):
         if not merged.get(key):
             raise CatalogError(f"{where}: missing {key!r}")
     specs = tuple(_field(f, where) for f in fields)
@@ -216,17 +225,68 @@ def _decree(
     return DecreeSpec(
         title=named(merged["title"]),
         grant=named(merged["grant"]),
-        details=tuple((str(a), str(b)) for a, b in merged.get("details", ())),
+        details=tuple(_detail(row, where) for row in merged.get("details", ())),
         menimbang=tuple(merged.get("menimbang", ())),
         diktum=tuple(merged["diktum"]),
         fields=specs,
         validity_years=merged.get("validity_years"),
         tembusan=tuple(merged.get("tembusan", ())),
         needs_recommendation=bool(merged.get("needs_recommendation", False)),
+        family=fam_name,
+        validity=named(merged.get("validity", "")),
     )
 
 
-def _service(raw: Mapping[str, Any], decree: DecreeSpec | None) -> Service:
+def _legal(raw: Mapping[str, Any], decree: DecreeSpec | None,
+           legal: LegalData | None) -> tuple[tuple[Citation, ...], list[dict[str, Any]]]:
+    """The permit's citations and the defects found in them (publication data missing, ...)."""
+    if decree is None or legal is None:
+        return (), []
+    code = raw["code"]
+    cites: list[Citation] = []
+    defects: list[dict[str, Any]] = []
+    for text in raw.get("legal_basis") or ():
+        try:
+            cites.append(legal.resolve_text(text, source=f"Perbup Balangan 16/2021 Lampiran I "
+                                                         f"({code})"))
+        except CatalogError as e:
+            defects.append({"kind": "unreadable_citation", "field": "legal_basis",
+                            "reason": str(e), "action": "not cited"})
+    fam = decree.family or ""
+    for cid in (*legal.family_grounds.get(fam, ()), *legal.permit_grounds.get(code, ())):
+        cites.append(legal.get(cid))
+    from .citations import order
+
+    cites = order(cites)
+    for c in cites:
+        for why in c.defects():
+            defects.append({"kind": "missing_publication", "field": "legal_basis",
+                            "reason": why, "action": "dicetak tanpa data pengundangan; "
+                            "perlu diverifikasi", "source": c.source})
+    for text in legal.defects.get(fam, ()):
+        defects.append({"kind": "legal_data", "field": "decree", "reason": text,
+                        "action": "recorded, not invented"})
+    ob = legal.obligations.get(fam)
+    if ob is None:
+        defects.append({"kind": "missing_obligations_source", "field": "decree.diktum",
+                        "reason": f"legal.toml gives no source for the obligations of family "
+                                  f"{fam!r}", "action": "perlu diverifikasi"})
+    elif ob.defect:
+        defects.append({"kind": "obligations", "field": "decree.diktum", "reason": ob.defect,
+                        "action": "perlu diverifikasi"})
+    return tuple(cites), defects
+
+
+def _detail(row: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(row, list | tuple) or len(row) not in (2, 3):
+        raise CatalogError(f"{where}: a details row is [label, value] or "
+                           f"[label, value, condition], not {row!r}")
+    return tuple(str(x) for x in row)
+
+
+def _service(raw: Mapping[str, Any], decree: DecreeSpec | None,
+             legal: LegalData | None = None) -> Service:
+    citations, legal_defects = _legal(raw, decree, legal)
     return Service(
         code=raw["code"], kind=raw["kind"], name=raw["name"], names=raw.get("names", {}),
         sector=raw.get("sector", ""), channel=raw.get("channel", ""),
@@ -244,8 +304,9 @@ def _service(raw: Mapping[str, Any], decree: DecreeSpec | None) -> Service:
                     _time(v.get("standard_time")))
             for v in raw.get("variants") or ()
         ),
-        defects=tuple(raw.get("defects") or ()),
+        defects=tuple(raw.get("defects") or ()) + tuple(legal_defects),
         decree=decree,
+        citations=citations,
     )
 
 
@@ -280,9 +341,11 @@ def _load_cached(tdir_s: str) -> Catalog:
     if stray:
         raise CatalogError(
             f"{dec_path}: decree specs for codes not in the catalog: {sorted(stray)}")
+    legal_path = tdir / "legal.toml"
+    legal = load_legal(legal_path) if legal_path.exists() else None
     services = []
     for raw in raw_cat.get("services", ()):
         spec = permits.get(raw["code"])
         decree = _decree(raw["code"], raw["name"], spec, families) if spec else None
-        services.append(_service(raw, decree))
+        services.append(_service(raw, decree, legal))
     return Catalog(services=tuple(services), source=raw_cat.get("source", {}))

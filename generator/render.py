@@ -26,19 +26,44 @@ from docxtpl import DocxTemplate, InlineImage
 
 from .applications import Application
 from .catalog import TEMPLATES_DIR, Service
+from .citations import mengingat
 from .dates import ORDINALS, add_years, long_date, roman, spell
 from .errors import CatalogError, RenderError
 from .slim import slim_parts
+from .typeset import lines
 
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
 
+NBSP = "\u00a0"
+
+
+def _nb(text: str) -> str:
+    """Non-breaking spaces: a date or a number never breaks across lines ("9 / Desember")."""
+    return text.replace(" ", NBSP)
+
+
+def _utuh(value: Any) -> str:
+    """A number printed whole ("APP-IOLK-000005", "440/12/DINKES"): non-breaking hyphens, and a
+    word joiner after each slash, so a line never breaks inside it."""
+    return str(value).replace("-", "\u2011").replace("/", "/\u2060")
+
+
 def _tanggal(value: Any) -> str:
     if isinstance(value, date):
-        return long_date(value)
+        return _nb(long_date(value))
     if value in (None, ""):
         return "-"
-    return long_date(date.fromisoformat(str(value)))
+    return _nb(long_date(date.fromisoformat(str(value))))
+
+
+def _tambah_tahun(value: Any, years: int) -> date:
+    """``issued_on|tambah_tahun(5)``: the same day ``years`` later, less one day (a permit
+    issued on 10 Desember 2026 for a year is valid until 9 Desember 2027)."""
+    from datetime import timedelta
+
+    start = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return add_years(start, years) - timedelta(days=1)
 
 
 def _angka(value: Any) -> str:
@@ -51,7 +76,9 @@ def _angka(value: Any) -> str:
 
 def make_env() -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters.update(tanggal=_tanggal, angka=_angka, terbilang=spell, romawi=roman)
+    env.filters.update(tanggal=_tanggal, angka=_angka, terbilang=spell, romawi=roman,
+                       tambah_tahun=_tambah_tahun, nb=_nb, baris=lines,
+                       utuh=_utuh)
     return env
 
 
@@ -130,6 +157,8 @@ class DecreeRenderer:
             cache_dir.mkdir(parents=True, exist_ok=True)
             self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
         self._cache: dict[str, CompiledTemplate | None] = {}
+        self._mengingat: dict[str, list[str]] = {}
+        self._titles: dict[str, jinja2.Template] = {}
         self._lock = threading.Lock()  # worker threads render in parallel: compile once
 
     def context(self, service: Service, app: Application, inp: RenderInput) -> dict[str, Any]:
@@ -146,9 +175,10 @@ class DecreeRenderer:
             ordinals=list(ORDINALS),
             verify_url=inp.verify_url,
             issued_on=inp.issued_on,
-            issued_on_long=long_date(inp.issued_on),
+            issued_on_long=_nb(long_date(inp.issued_on)),
             valid_until=valid_until,
-            valid_until_long=long_date(valid_until) if valid_until else None,
+            valid_until_long=_nb(long_date(valid_until)) if valid_until else None,
+            mengingat=self.mengingat(service),
             validity_years=spec.validity_years,
             permit={"code": service.code, "name": service.name, "sector": service.sector},
             variant={"code": variant.code, "name": variant.name} if variant else None,
@@ -162,7 +192,25 @@ class DecreeRenderer:
             },
             rec=dict(app.recommendation) if app.recommendation else None,
         )
+        # The title may depend on the variant (Izin Lingkungan (UKL-UPL)).
+        title = spec.title
+        if "{" in title:
+            compiled = self._titles.get(title)
+            if compiled is None:
+                compiled = self._titles[title] = self.env.from_string(title)
+            title = compiled.render(ctx)
+        ctx["decree_title"] = title
         return ctx
+
+    def mengingat(self, service: Service) -> list[str]:
+        """The decree's Mengingat items: the permit's grounds and the office's
+        (``common["legal_grounds"]``), one item per regulation with its amendments, ordered
+        by hierarchy and date."""
+        items = self._mengingat.get(service.code)
+        if items is None:
+            items = mengingat([*service.citations, *self.common.get("legal_grounds", ())])
+            self._mengingat[service.code] = items
+        return items
 
     def render(self, service: Service, app: Application, inp: RenderInput) -> bytes:
         """The filled-in DOCX as bytes."""
@@ -173,7 +221,7 @@ class DecreeRenderer:
         ctx = self.context(service, app, inp)
         # The verifier reads the number back from the PDF's /Keywords to name the decree a
         # tampered copy claims to be.
-        props = {"title": f"Keputusan Nomor {inp.number} tentang {service.decree.title}",
+        props = {"title": f"Keputusan Nomor {inp.number} tentang {ctx['decree_title']}",
                  "subject": service.name, "keywords": f"nomor={inp.number}"}
         try:
             if compiled is None:  # a template without the named pictures: plain docxtpl
@@ -226,12 +274,16 @@ def docx_text(data: bytes) -> str:
         texts = []
         for n in sorted(parts):
             xml = z.read(n).decode("utf-8")
+            # a line break inside a paragraph (a title broken at word groups) reads as a space
+            xml = re.sub(r"<w:br/>", "<w:t> </w:t>", xml)
             for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.S):
                 runs = re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", para)
                 texts.append("".join(runs))
     import html
 
-    return html.unescape("\n".join(texts))
+    # Read as a person reads it: a non-breaking space is a space, a non-breaking hyphen a hyphen.
+    text = html.unescape("\n".join(texts))
+    return text.replace(NBSP, " ").replace("\u2011", "-").replace("\u2060", "")
 
 
 def find_leftover_markup(data: bytes) -> str | None:

@@ -91,7 +91,9 @@ def run_sign(
     from datetime import UTC, datetime
 
     from .drafts import find_drafts, sign_drafts
+    from .legal import check_real_use
 
+    check_real_use(profile)
     source = key_source(profile, secret_env=secret_env, prompt=prompt)
     report = BatchReport(input=str(drafts_dir), started_at=datetime.now(UTC))
     registry = registry_factory()

@@ -159,8 +159,10 @@ class SignStage:
 
     def __init__(self, sign: Callable[[bytes, Locate, str], bytes],
                  check: Callable[[str, datetime], None], subject: str, fingerprint: str,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, issuer_name: str = "") -> None:
         self.sign = sign
+        # the issuing CA of the signer's certificate, named in the decree's signature statement
+        self.issuer_name = issuer_name
         self.check = check
         self.now = now or (lambda: datetime.now(UTC))
         self.subject = subject
@@ -257,8 +259,13 @@ class Pipeline:
         self.record_batch = record_batch
         self.in_flight = in_flight or self.workers * 2
         self.issued_on = issued_on
+        from .legal import check_real_use, configured_ca_name
+
+        check_real_use(profile)
+        signing_ca = getattr(signer, "issuer_name", "") or configured_ca_name(profile, issued_on)
         self.renderer = DecreeRenderer(
-            profile.render_context(issued_on), templates_dir=None, emblem=profile.office.emblem,
+            profile.render_context(issued_on, signing_ca=signing_ca), templates_dir=None,
+            emblem=profile.office.emblem,
             cache_dir=profile.storage.data_dir / "cache" / "templates",
         )
         self.on_progress = on_progress or (lambda done, total: None)

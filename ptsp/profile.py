@@ -80,6 +80,8 @@ class DelegationRecord:
     delegate_subject: str = ""
     scope: tuple[str, ...] = ("*",)
     acting: str = ""
+    # "Berita Daerah Kabupaten Balangan Tahun 2021 Nomor 5": printed in Mengingat
+    decree_publication: str = ""
 
     @property
     def citation(self) -> str:
@@ -135,6 +137,35 @@ class Trust:
 
 
 @dataclass(frozen=True)
+class Legal:
+    """The office's own legal grounds and statements (see ``ptsp.legal``).
+
+    ``grounds``: IDs of ``templates/legal.toml`` or citations written out in full; printed in
+    Mengingat with the permit's grounds, ordered by hierarchy (UU 12/2011 Pasal 7-8).
+    ``authority``: the provision that gives the Kepala Dinas the authority (Menimbang).
+    ``esign_statement``: the electronic-signature statement; ``{ca}`` is the issuing CA's name.
+    ``stamp_statement``: where the electronic seal replaces the wet stamp of Pasal 8(2).
+    """
+
+    grounds: tuple[str, ...] = ()
+    authority: str = ""
+    esign_statement: str = ""
+    stamp_statement: str = ""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Page layout of the decrees (tata naskah dinas; read by ``make templates``)."""
+
+    font: str = "Arial"
+    body_size_pt: float = 12.0
+    margin_top_mm: float = 20.0
+    margin_bottom_mm: float = 25.0
+    margin_left_mm: float = 30.0
+    margin_right_mm: float = 20.0
+
+
+@dataclass(frozen=True)
 class Storage:
     data_dir: Path
     registry: str
@@ -155,6 +186,8 @@ class Profile:
     storage: Storage
     demo: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    legal: Legal = field(default_factory=Legal)
+    layout: Layout = field(default_factory=Layout)
 
     def verify_url(self, token: str) -> str:
         return f"{self.verification.base_url.rstrip('/')}/v/{token}"
@@ -192,7 +225,7 @@ class Profile:
                     "title_line": f"{acting}{title}"}
         return {"on_behalf": "", "title_line": f"{acting}{title}"}
 
-    def render_context(self, on: date | None = None) -> dict[str, Any]:
+    def render_context(self, on: date | None = None, signing_ca: str = "") -> dict[str, Any]:
         """The office-wide part of every decree's render context."""
         o = self.office
         issuer = f"Keputusan {self.signer.title}"
@@ -218,6 +251,7 @@ class Profile:
                        "acting": self.signer.acting},
             "signature": self.signature_block(),
             "footer_text": self.signature.footer,
+            **_legal_context(self, on, signing_ca),
         }
 
 
@@ -268,7 +302,13 @@ def _take(table: dict[str, Any], cls: type, where: str, base: Path,
 
 
 _TABLES = {"office", "signer", "authority", "numbering", "verification", "signature", "keys",
-           "trust", "storage", "demo"}
+           "trust", "storage", "demo", "legal", "layout"}
+
+
+def _legal_context(profile: Profile, on: date | None, signing_ca: str) -> dict[str, Any]:
+    from .legal import legal_context
+
+    return legal_context(profile, on, signing_ca)
 
 
 def load_profile(path: Path | None = None) -> Profile:
@@ -353,8 +393,28 @@ def load_profile(path: Path | None = None) -> Profile:
     demo = raw.get("demo", False)
     if not isinstance(demo, bool):
         raise ProfileError(f"{where}: demo must be true or false")
+    legal = _take(raw.get("legal", {}), Legal, f"{where} [legal]", base)
+    layout = _take_layout(raw.get("layout", {}), f"{where} [layout]")
     return Profile(
         path=path, office=office, signer=signer, authority=authority, numbering=numbering,
         verification=verification, signature=signature, keys=keys, trust=trust,
         storage=Storage(data_dir=data_dir, registry=registry, output_dir=output_dir), demo=demo,
+        legal=legal, layout=layout,
     )
+
+
+def _take_layout(table: dict[str, Any], where: str) -> Layout:
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where}: expected a table")
+    names = {f.name for f in fields(Layout)}
+    unknown = sorted(set(table) - names)
+    if unknown:
+        raise ProfileError(f"{where}: unknown key(s) {', '.join(unknown)}; "
+                           f"known: {', '.join(sorted(names))}")
+    for key, value in table.items():
+        if key == "font":
+            if not isinstance(value, str) or not value:
+                raise ProfileError(f"{where}.font: expected a font name")
+        elif not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < 80:
+            raise ProfileError(f"{where}.{key}: expected a number (points or millimetres)")
+    return Layout(**table)

@@ -137,5 +137,8 @@ def sign_stage(profile: Profile, key: UnlockedKey, signer: BatchSigner) -> SignS
     def sign(pdf: bytes, locate: Locate, permit: str) -> bytes:
         return signer.sign(pdf, placement=lambda pages: FieldPlacement(*locate(pages)))
 
+    from .legal import certificate_issuer_name
+
     return SignStage(sign=sign, check=check, subject=key.subject,
-                     fingerprint=key.fingerprint_sha256, now=profile.office.now)
+                     fingerprint=key.fingerprint_sha256, now=profile.office.now,
+                     issuer_name=certificate_issuer_name(key.signing_cert))

@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=min(4, default_size()),
                     help="LibreOffice instances (default: up to 4)")
     ap.add_argument("--seq", type=int, default=1, help="sample number (changes names, variants)")
+    ap.add_argument("--pdf", action="store_true",
+                    help="also keep each whole decree as <CODE>.pdf (to read every page)")
     args = ap.parse_args(argv)
 
     catalog = load_catalog()
@@ -124,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     profile = load_profile()
     on = date.today()
     emblem = profile.office.emblem
-    renderer = DecreeRenderer(profile.render_context(on), emblem=emblem)
+    from ptsp.legal import configured_ca_name
+
+    renderer = DecreeRenderer(
+        profile.render_context(on, signing_ca=configured_ca_name(profile, on)), emblem=emblem)
     url = profile.verify_url("PRATINJAU")
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -144,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 pdf = pool.convert(docs[code], code)
                 first_page_png(pdf, out / f"{code}.png")
+                if args.pdf:
+                    (out / f"{code}.pdf").write_bytes(pdf)
                 return code, None
             except Exception as e:  # noqa: BLE001 - reported per permit
                 return code, f"convert: {e}"

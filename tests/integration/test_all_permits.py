@@ -11,10 +11,12 @@ from click.testing import CliRunner
 
 from generator.catalog import load_catalog
 from ptsp.cli import cli
+from ptsp.legal import certificate_issuer_name
 from ptsp.profile import load_profile
 from ptsp.registry import open_registry
 from ptsp.samples import sample_application
 from ptsp.verifying import verify_bytes
+from signer.keys import load_certificate
 from tests.ptsp_support import write_profile
 from tests.signer_support import shared_services, shared_test_pki
 
@@ -41,6 +43,7 @@ def test_every_permit_issues_and_verifies(tmp_path):
     assert not failed, failed
     assert r.exit_code == 0
     profile = load_profile(profile_path)
+    ca_name = certificate_issuer_name(load_certificate(pki.signer_cert))
     registry = open_registry(db)
     try:
         by_app = {o["application_id"]: o for o in report["outcomes"]}
@@ -56,5 +59,7 @@ def test_every_permit_issues_and_verifies(tmp_path):
             assert service.name.upper() in flat.upper(), service.code
             assert app["applicant"]["name"] in flat, service.code
             assert "{{" not in text and "{%" not in text, service.code
+            # issue 14: the e-signature statement names the CA of the signer's certificate
+            assert f"diterbitkan oleh {ca_name}" in flat, service.code
     finally:
         registry.close()
