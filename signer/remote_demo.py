@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from .errors import PkiError
 from .pki import ARCH_LABEL, DemoPki
 
-__all__ = ["CSC_CREDENTIAL", "csc_service_config", "start_csc_service", "wait_for_http"]
+__all__ = ["BSRE_DEMO_NIK", "CSC_CREDENTIAL", "csc_service_config", "start_bsre_stub",
+           "start_csc_service", "wait_for_http"]
 
 #: the credential id of the Kepala Dinas's demo key in the demo CSC service
 CSC_CREDENTIAL = f"{ARCH_LABEL}/kepala-dinas"
@@ -97,6 +98,44 @@ def start_csc_service(pki: DemoPki, passphrase: str, port: int, *, scal: int = 1
             out.close()  # type: ignore[union-attr]
     try:
         wait_for_http(f"http://localhost:{port}/info", proc=proc)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc
+
+
+#: the BSrE-shaped test service (a script of this repository, not part of the library)
+BSRE_STUB = Path(__file__).resolve().parents[1] / "scripts" / "bsre_stub.py"
+#: the demo signer's NIK at the demo BSrE service (CONTOH, not anyone's)
+BSRE_DEMO_NIK = "6308000101700001"
+
+
+def start_bsre_stub(pki: DemoPki, passphrase: str, port: int, *,
+                    users: dict[str, str], client_id: str = "", client_secret: str = "",
+                    latency: float = 1.0, hostile: str | None = None,
+                    log: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start ``scripts/bsre_stub.py`` on 127.0.0.1:``port`` as its own process, signing with
+    the Kepala Dinas's demo key (``hostile``: see the script)."""
+    cmd = [sys.executable, str(BSRE_STUB), "--port", str(port),
+           "--p12", str(pki.signer_p12), "--other-p12", str(pki.other_signer_p12),
+           "--tsa-url", pki.tsa_url, "--latency", str(latency)]
+    for nik, secret in users.items():
+        cmd += ["--user", f"{nik}:{secret}"]
+    if client_id:
+        cmd += ["--client-id", client_id]
+    if hostile:
+        cmd += ["--hostile", hostile]
+    env = dict(os.environ, BSRE_STUB_P12_PASSPHRASE=passphrase,
+               BSRE_STUB_CLIENT_SECRET=client_secret)
+    out = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    finally:
+        if log is not None:
+            out.close()  # type: ignore[union-attr]
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/_stub/stats", proc=proc)
     except BaseException:
         proc.kill()
         proc.wait()
