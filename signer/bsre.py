@@ -285,6 +285,7 @@ class BsreDocumentSigner:
         self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bsre")
         self._slots = threading.Semaphore(self.max_concurrency)
         self._stopped: BsreError | None = None
+        self._first_done = threading.Event()
         self._lock = threading.Lock()
         self.requests = 0
         self._dispatcher = threading.Thread(target=self._dispatch, name="bsre-dispatch",
@@ -333,8 +334,18 @@ class BsreDocumentSigner:
                     break
                 batch.append(nxt)
                 deadline = time.monotonic() + self.linger
+            if self._stopped is not None:  # no further requests after a wrong passphrase
+                for j in batch:
+                    j.future.set_exception(self._stopped)
+                if end:
+                    return
+                continue
             self._slots.acquire()
             self._pool.submit(self._send, batch)
+            if not self._first_done.is_set():
+                # the first request alone: a wrong passphrase shows there, before any other
+                # request carries it again
+                self._first_done.wait()
             if end:
                 return
 
@@ -351,6 +362,7 @@ class BsreDocumentSigner:
             return
         finally:
             self._slots.release()
+            self._first_done.set()
         for j, r in zip(batch, results, strict=True):
             j.future.set_result(r)
 
