@@ -121,7 +121,7 @@ def _check_signature(sig: Any, returned: bytes, expected: x509.Certificate) -> N
 
 #: keys that signing may change in an existing object, by what the object is
 _MAY_CHANGE = {
-    "catalog": {"/AcroForm", "/Metadata", "/Perms", "/Extensions"},
+    "catalog": {"/AcroForm", "/Metadata", "/Perms", "/Extensions", "/Version"},
     "page": {"/Annots"},
     "acroform": {"/Fields", "/SigFlags", "/DR", "/DA", "/NeedAppearances"},
 }
