@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from .errors import KeyUnlockError
@@ -130,7 +131,12 @@ def _signer_class() -> Any:
             self._service = service
             self._linger = linger
             self._timer: asyncio.TimerHandle | None = None
+            self._started = 0.0
             self.sign_requests = 0
+            #: documents being signed with this key right now (set by the caller, e.g.
+            #: BatchSigner): a partial batch waits while some of them may still join it
+            self.in_flight: Callable[[], int] = lambda: 0
+            self.max_hold = max(5.0, 20 * linger)
 
         async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                                  dry_run: bool = False) -> bytes:
@@ -141,14 +147,35 @@ def _signer_class() -> Any:
             return await asyncio.wrap_future(fut)
 
         async def _sign_on_service_loop(self, data: bytes, digest_algorithm: str) -> bytes:
+            if self._current_batch is None or self._current_batch.initiated:
+                self._started = time.monotonic()
+            self._arm()
+            return await CSCSigner.async_sign_raw(self, data, digest_algorithm)
+
+        def _arm(self) -> None:
+            """(Re)start the linger timer."""
             if self._timer is not None:
                 self._timer.cancel()
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(
                 self._linger, lambda: loop.create_task(self._commit_quietly()))
-            return await CSCSigner.async_sign_raw(self, data, digest_algorithm)
 
         async def _commit_quietly(self) -> None:
+            batch = self._current_batch
+            if batch is None:
+                return
+            if batch.initiated:
+                # a full batch is on its way; digests that came meanwhile wait to join the
+                # next one: give them the linger time again once this one is back
+                await batch.notifier.wait()
+                self._arm()
+                return
+            if (len(batch.b64_hashes) < self.in_flight()
+                    and time.monotonic() - self._started < self.max_hold):
+                # documents still on their way to this batch (being prepared, or finishing
+                # after the previous one): wait for them rather than send a partial batch
+                self._arm()
+                return
             try:
                 await self.commit()
             except Exception:  # noqa: BLE001 - the waiting signers raise it themselves

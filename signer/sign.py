@@ -437,7 +437,10 @@ class BatchSigner:
                 self._loop_thread.start()
                 self._loop = loop
                 # this key serves this BatchSigner alone: its attribute spec is set for good
-                self.key.pyhanko_signer.signed_attr_prov_spec = self._attr_spec
+                signer = self.key.pyhanko_signer
+                signer.signed_attr_prov_spec = self._attr_spec
+                if hasattr(signer, "in_flight"):  # a batching remote signer (signer.csc)
+                    signer.in_flight = lambda: self._in_flight
             return self._loop
 
     def _sign_concurrently(self, pdf: bytes, placement: Placement, reason: str | None) -> bytes:

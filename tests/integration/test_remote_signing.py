@@ -138,6 +138,28 @@ def test_csc_batch_of_100_makes_at_most_100_over_batch_size_sign_requests(csc):
     assert len(set(signed)) == 100
 
 
+def test_csc_partial_batches_go_out_when_documents_arrive_while_a_batch_is_sent(csc):
+    """Digests that arrive while a full batch is on its way, and a last partial batch, are
+    sent after the linger time (this hung once: 24 decrees, the last 4 never signed)."""
+    import time
+
+    url, log = csc
+    pki = shared_test_pki()
+    before = _count(log, "signatures/signHash")
+    source = CscKeySource(url, CSC_CREDENTIAL, pin="123456", batch_size=4, linger=0.2)
+    pdfs = [make_pdf(f"KEPUTUSAN {i}") for i in range(11)]
+    with source.unlock() as key, \
+            BatchSigner(key, _settings(pki), trust_roots=[pki.root_cert]) as signer:
+        def one(i: int) -> bytes:
+            time.sleep(0.03 * i)  # staggered, as decrees leave the converter
+            return signer.sign(pdfs[i])
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(one, i) for i in range(11)]
+            signed = [f.result(timeout=120) for f in futures]
+    assert len(set(signed)) == 11
+    assert _count(log, "signatures/signHash") - before <= 11
+
+
 def test_csc_unknown_credential_fails_at_unlock(csc):
     url, _ = csc
     with pytest.raises(KeyUnlockError, match="credential"):
