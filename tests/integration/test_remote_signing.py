@@ -235,6 +235,43 @@ def test_bsre_unknown_signer_and_bad_client_credentials_fail_at_unlock(bsre):
         src.unlock()
 
 
+def test_bsre_timeout_is_not_retried_and_connection_refused_is(tmp_path):
+    from signer.bsre import BsreDocumentSigner, BsreError
+
+    url, proc = _bsre(tmp_path, latency=3.0)
+    try:
+        before = _stats(url)
+        transport = BsreV2Transport(url, *CLIENT, timeout=1.0)
+        docs = BsreDocumentSigner(transport, BsreIdentity(nik=BSRE_DEMO_NIK,
+                                                          passphrase=BSRE_PASSPHRASE),
+                                  retry_wait=0.1)
+        try:
+            with pytest.raises(BsreError, match="batas waktu") as info:
+                docs.sign_document(make_pdf(), placement=None, reason="r", location="l")
+            assert info.value.applied_unknown
+        finally:
+            docs.close()
+        assert _stats(url)["sign_requests"] - before["sign_requests"] == 1  # not retried
+    finally:
+        _stop(proc)
+    # nothing listens: the request surely was not applied, so it is tried again (twice)
+    attempts = []
+
+    class Counting(BsreV2Transport):
+        def sign(self, *a, **kw):
+            attempts.append(1)
+            return super().sign(*a, **kw)
+
+    docs = BsreDocumentSigner(Counting(f"http://127.0.0.1:{free_port()}", *CLIENT),
+                              BsreIdentity(nik="1", passphrase="x"), retries=2, retry_wait=0.05)
+    try:
+        with pytest.raises(BsreError, match="tidak dapat dihubungi"):
+            docs.sign_document(make_pdf(), placement=None, reason="r", location="l")
+    finally:
+        docs.close()
+    assert len(attempts) == 3
+
+
 @pytest.mark.parametrize("hostile,says", [
     ("extra-object", r"changed more than the signature: object 5 0 R \(page\): /Contents"),
     ("other-signer", "another certificate than expected: .*Siti Aminah"),
