@@ -424,3 +424,24 @@ def test_bsre_wrong_passphrase_stops_ptsp_issue(tmp_path, bsre):
     assert "Passphrase sertifikat elektronik salah" in r.stderr
     assert _stats(bsre)["sign_requests"] - before["sign_requests"] == 1
     assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+@pytest.mark.parametrize("kind", ["csc", "bsre"])
+def test_ptsp_sign_drafts_through_remote_source(tmp_path, kind, csc, bsre):
+    pki = shared_test_pki()
+    section = _csc_section(csc[0]) if kind == "csc" else _bsre_section(bsre)
+    base = ["--profile", str(write_profile(tmp_path, pki, keys_section=section)),
+            "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"]
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("".join(json.dumps(a) + "\n"
+                             for a in sample_batch(load_catalog(), count=3, seed=9)))
+    r = _cli(*base, "generate", "--input", str(batch), "--drafts", str(tmp_path / "drafts"),
+             "--json", env=_ENV)
+    assert r.returncode == 0, r.stderr
+    r = _cli(*base, "sign", "--drafts", str(tmp_path / "drafts"), "--out",
+             str(tmp_path / "out"), "--json", env=_ENV)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["counts"]["issued"] == 3
+    for pdf in (tmp_path / "out").glob("*.pdf"):
+        r = _cli(*base, "verify", "--json", str(pdf), env=_ENV)
+        assert json.loads(r.stdout)["verdict"] == "SAH", r.stdout
