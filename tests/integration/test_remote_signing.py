@@ -445,3 +445,33 @@ def test_ptsp_sign_drafts_through_remote_source(tmp_path, kind, csc, bsre):
     for pdf in (tmp_path / "out").glob("*.pdf"):
         r = _cli(*base, "verify", "--json", str(pdf), env=_ENV)
         assert json.loads(r.stdout)["verdict"] == "SAH", r.stdout
+
+
+def test_service_result_check_without_a_service():
+    """check_service_result on files made here: rewritten, shortened, two signatures."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    from signer.remote_pdf import check_service_result
+
+    pki = shared_test_pki()
+    cert = load_certificate(pki.signer_cert)
+    key = signers.SimpleSigner.load_pkcs12(pki.signer_p12, passphrase=TEST_PASSPHRASE.encode())
+    original = make_pdf("ASLI")
+
+    def signed(pdf: bytes, field: str = "S1") -> bytes:
+        w = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        return signers.sign_pdf(w, signers.PdfSignatureMetadata(field_name=field),
+                                signer=key).getvalue()
+
+    good = signed(original)
+    rev = check_service_result(original, good, cert)
+    assert rev.length == len(good) and "Budi Santoso" in rev.signer_subject
+    with pytest.raises(ServiceResultError, match="differs from byte 9"):
+        check_service_result(original, good.replace(b"%PDF-1.7\n%", b"%PDF-1.7\n#", 1), cert)
+    with pytest.raises(ServiceResultError, match="truncated"):
+        check_service_result(original, original[:-10], cert)
+    with pytest.raises(ServiceResultError, match="2 revisions"):
+        check_service_result(original, signed(good, "S2"), cert)
