@@ -438,10 +438,15 @@ def test_ptsp_sign_drafts_through_remote_source(tmp_path, kind, csc, bsre):
     r = _cli(*base, "generate", "--input", str(batch), "--drafts", str(tmp_path / "drafts"),
              "--json", env=_ENV)
     assert r.returncode == 0, r.stderr
+    before = _count(csc[1], "signatures/signHash") if kind == "csc" else \
+        _stats(bsre)["sign_requests"]
     r = _cli(*base, "sign", "--drafts", str(tmp_path / "drafts"), "--out",
              str(tmp_path / "out"), "--json", env=_ENV)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["counts"]["issued"] == 3
+    after = _count(csc[1], "signatures/signHash") if kind == "csc" else \
+        _stats(bsre)["sign_requests"]
+    assert after - before == 1  # the three drafts in one request
     for pdf in (tmp_path / "out").glob("*.pdf"):
         r = _cli(*base, "verify", "--json", str(pdf), env=_ENV)
         assert json.loads(r.stdout)["verdict"] == "SAH", r.stdout
