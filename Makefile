@@ -5,6 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 DEMO    ?= demo
 N       ?= 200
+KEYS    ?=
 
 .PHONY: setup demo test test-unit lint bench previews templates catalog clean
 
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml scripts/setup-debian.sh
 setup: $(STAMP)
 
 demo: $(STAMP)
-	PTSP_HOME=$${PTSP_HOME:-$(CURDIR)/var} $(BIN)/python scripts/demo.py --out $(DEMO)
+	PTSP_HOME=$${PTSP_HOME:-$(CURDIR)/var} $(BIN)/python scripts/demo.py --out $(DEMO) $(if $(KEYS),--keys $(KEYS))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests

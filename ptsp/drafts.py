@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.errors import GeneratorError
 
@@ -60,6 +61,9 @@ def sign_drafts(
     """Sign drafts whose numbers are reserved; each one failing is reported, the rest go on."""
     drafts = list(drafts)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if stage.concurrency > 1:
+        return _sign_concurrently(drafts, registry, stage, out_dir, actor, on_progress,
+                                  remove_drafts)
     outcomes: list[Outcome] = []
     for i, draft in enumerate(drafts, start=1):
         outcomes.append(_sign_one(draft, registry, stage, out_dir, actor, remove_drafts))
@@ -107,3 +111,73 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
     if remove:
         draft.path.unlink(missing_ok=True)
     return Outcome("issued", rec.application_id, src, rec.number, str(target), digest)
+
+
+def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage, out_dir: Path,
+                       actor: str, on_progress: Callable[[int, int | None], None] | None,
+                       remove: bool) -> list[Outcome]:
+    """For a remote signer that batches what waits on it (CSC, BSrE): up to
+    ``stage.concurrency`` drafts wait on it at once. Registry reads and writes stay on this
+    thread, in the drafts' order, as in :func:`_sign_one`."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    outcomes: list[Outcome] = []
+    pending: deque[tuple[Draft, Any, Future[tuple[bytes, bytes]] | None, Outcome | None]] = \
+        deque()
+
+    def start(draft: Draft) -> None:
+        # the checks of _sign_one, made here; a draft that passes them goes to the signer
+        rec = registry.get(draft.number) if draft.number is not None else None
+        if rec is None or rec.status != Status.RESERVED:
+            pending.append((draft, None, None, _sign_one(draft, registry, stage, out_dir, actor,
+                                                         remove)))
+            return
+        try:
+            stage.check(rec.permit, stage.now())
+        except Exception as e:  # delegation refused
+            pending.append((draft, rec, None, Outcome(
+                "failed", rec.application_id, str(draft.path), rec.number,
+                errors=(f"{draft.path}: {type(e).__name__}: {e}",))))
+            return
+
+        def sign() -> tuple[bytes, bytes]:
+            pdf = draft.path.read_bytes()
+            return pdf, stage.sign(pdf, locate_qr, rec.permit)
+
+        pending.append((draft, rec, pool.submit(sign), None))
+
+    def finish() -> None:
+        draft, rec, fut, outcome = pending.popleft()
+        src = str(draft.path)
+        if outcome is None:
+            assert fut is not None
+            try:
+                pdf, signed = fut.result()
+            except Exception as e:  # signer errors: report and go on
+                outcome = Outcome("failed", rec.application_id, src, rec.number,
+                                  errors=(f"{src}: {type(e).__name__}: {e}",))
+            else:
+                target = out_dir / safe_filename(rec.number)
+                write_atomic(target, signed)
+                digest = sha256_hex(signed)
+                registry.mark_issued(
+                    rec.number, sha256=digest, path=str(target), signer_subject=stage.subject,
+                    signer_fingerprint=stage.fingerprint, actor=actor,
+                    signed_sha256=signed_revision_sha256(signed, len(pdf)))
+                if remove:
+                    draft.path.unlink(missing_ok=True)
+                outcome = Outcome("issued", rec.application_id, src, rec.number, str(target),
+                                  digest)
+        outcomes.append(outcome)
+        if on_progress:
+            on_progress(len(outcomes), len(drafts))
+
+    with ThreadPoolExecutor(stage.concurrency, thread_name_prefix="ptsp-sign") as pool:
+        for draft in drafts:
+            start(draft)
+            while len(pending) >= 2 * stage.concurrency:
+                finish()
+        while pending:
+            finish()
+    return outcomes

@@ -159,10 +159,13 @@ class SignStage:
 
     def __init__(self, sign: Callable[[bytes, Locate, str], bytes],
                  check: Callable[[str, datetime], None], subject: str, fingerprint: str,
-                 now: Callable[[], datetime] | None = None, issuer_name: str = "") -> None:
+                 now: Callable[[], datetime] | None = None, issuer_name: str = "",
+                 concurrency: int = 1) -> None:
         self.sign = sign
         # the issuing CA of the signer's certificate, named in the decree's signature statement
         self.issuer_name = issuer_name
+        # decrees that may wait on the signer at once (a remote service batching them)
+        self.concurrency = concurrency
         self.check = check
         self.now = now or (lambda: datetime.now(UTC))
         self.subject = subject
@@ -255,6 +258,9 @@ class Pipeline:
         # render and sign: with two LibreOffice instances taking two requests each, six.
         cores = os.cpu_count() or 2
         self.workers = workers or max(2, int(getattr(converter, "capacity", cores)) + cores)
+        if signer is not None and signer.concurrency > 1 and workers is None:
+            # a remote signer batches the decrees that wait on it: let a batch's worth wait
+            self.workers += signer.concurrency
         # issued decrees recorded this many at a time, in one transaction
         self.record_batch = record_batch
         self.in_flight = in_flight or self.workers * 2
@@ -428,6 +434,10 @@ class Pipeline:
             return Outcome("failed", app.application_id, src, record.number,
                            errors=(f"{src}: {e}",))
         except Exception as e:  # signer errors and anything unexpected: report, go on
+            if getattr(e, "stops_batch", False):
+                # e.g. a wrong passphrase at a remote signing service: every further decree
+                # would fail the same way; what is written is still recorded (see _run)
+                raise
             return Outcome("failed", app.application_id, src, record.number,
                            errors=(f"{src}: {type(e).__name__}: {e}",))
         t = time.thread_time()

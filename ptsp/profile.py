@@ -129,6 +129,28 @@ class Keys:
     pin_env: str = "PTSP_PIN"
     demo_pki: Path | None = None
     demo_passphrase: str = ""
+    # source = "csc": a Cloud Signature Consortium API v1 service (only hashes leave)
+    csc_url: str = ""
+    csc_credential: str = ""
+    csc_pin_env: str = "PTSP_CSC_PIN"
+    csc_otp_env: str = ""
+    csc_token_env: str = ""
+    csc_batch_size: int = 10
+    csc_timeout: int = 60
+    # source = "bsre": BSrE's eSign API (the whole PDF goes to the service)
+    bsre_url: str = ""
+    bsre_api: str = "v2"
+    bsre_client_id_env: str = "PTSP_BSRE_CLIENT_ID"
+    bsre_client_secret_env: str = "PTSP_BSRE_CLIENT_SECRET"
+    bsre_nik: str = ""
+    bsre_email: str = ""
+    bsre_passphrase_env: str = "PTSP_BSRE_PASSPHRASE"
+    bsre_totp_env: str = ""
+    bsre_certificate: Path | None = None
+    bsre_chain: tuple[Path, ...] = ()
+    bsre_files_per_request: int = 5
+    bsre_concurrency: int = 2
+    bsre_timeout: int = 120
 
 
 @dataclass(frozen=True)
@@ -372,8 +394,16 @@ def load_profile(path: Path | None = None) -> Profile:
     if signature.level not in ("B-B", "B-T", "B-LT", "B-LTA"):
         raise ProfileError(f"{where} [signature].level: use B-B, B-T, B-LT or B-LTA")
     keys = _take(raw.get("keys", {}), Keys, f"{where} [keys]", base)
-    if keys.source not in ("pkcs12", "pkcs11"):
-        raise ProfileError(f"{where} [keys].source: use pkcs12 or pkcs11")
+    if keys.source not in ("pkcs12", "pkcs11", "csc", "bsre"):
+        raise ProfileError(f"{where} [keys].source: use pkcs12, pkcs11, csc or bsre")
+    if keys.source == "csc" and not (keys.csc_url and keys.csc_credential):
+        raise ProfileError(f"{where} [keys]: source \"csc\" needs csc_url and csc_credential")
+    if keys.source == "bsre" and not (keys.bsre_url and (keys.bsre_nik or keys.bsre_email)
+                                      and keys.bsre_certificate):
+        raise ProfileError(f"{where} [keys]: source \"bsre\" needs bsre_url, bsre_nik (or "
+                           "bsre_email) and bsre_certificate")
+    if keys.bsre_api not in ("v1", "v2"):
+        raise ProfileError(f"{where} [keys].bsre_api: use v1 or v2")
     trust = _take(raw.get("trust", {}), Trust, f"{where} [trust]", base)
     st_raw = dict(raw.get("storage", {}))
     unknown = sorted(set(st_raw) - {"data_dir", "registry", "output_dir"})

@@ -85,6 +85,15 @@ def key_source(profile: Profile, *, secret_env: str | None = None,
     """The configured key source; the passphrase or PIN comes from the environment variable
     named by ``secret_env`` (or the profile), else from ``prompt``, never from an option."""
     k = profile.keys
+    if k.source in ("csc", "bsre"):
+        env = secret_env or _remote_secret_env(profile)
+        secret = os.environ.get(env) if env else None
+        if secret is None:
+            if prompt is None:
+                raise KeyUnlockError(f"no {_remote_secret_label(profile)}: set the environment "
+                                     f"variable {env} or run interactively")
+            secret = prompt(_remote_secret_label(profile))
+        return remote_key_source(profile, secret)
     env = secret_env or (k.passphrase_env if k.source == "pkcs12" else k.pin_env)
     secret = os.environ.get(env) if env else None
     if secret is None and profile.demo and k.source == "pkcs12" and k.demo_passphrase:
@@ -141,4 +150,61 @@ def sign_stage(profile: Profile, key: UnlockedKey, signer: BatchSigner) -> SignS
 
     return SignStage(sign=sign, check=check, subject=key.subject,
                      fingerprint=key.fingerprint_sha256, now=profile.office.now,
-                     issuer_name=certificate_issuer_name(key.signing_cert))
+                     issuer_name=certificate_issuer_name(key.signing_cert),
+                     concurrency=key.concurrency)
+
+
+def _remote_secret_env(profile: Profile) -> str:
+    k = profile.keys
+    if k.source == "csc":
+        return k.csc_otp_env or k.csc_pin_env
+    return k.bsre_totp_env or k.bsre_passphrase_env
+
+
+def _remote_secret_label(profile: Profile) -> str:
+    k = profile.keys
+    if k.source == "csc":
+        return "CSC OTP" if k.csc_otp_env else "CSC PIN"
+    return "BSrE TOTP" if k.bsre_totp_env else "BSrE passphrase"
+
+
+def _env_required(name: str, what: str) -> str:
+    value = os.environ.get(name) if name else None
+    if not value:
+        raise ProfileError(f"{what}: set the environment variable {name or '(none named)'}")
+    return value
+
+
+def remote_key_source(profile: Profile, secret: str) -> KeySource:
+    """The CSC or BSrE key source of the profile, with the PIN/OTP or passphrase/TOTP the
+    signer gave once for the batch (kept in memory only)."""
+    k = profile.keys
+    if k.source == "csc":
+        from signer.csc import CscKeySource
+
+        token = os.environ.get(k.csc_token_env) if k.csc_token_env else None
+        return CscKeySource(
+            k.csc_url, k.csc_credential, pin=None if k.csc_otp_env else secret,
+            otp=secret if k.csc_otp_env else None, oauth_token=token,
+            batch_size=k.csc_batch_size, timeout=float(k.csc_timeout))
+    if k.source == "bsre":
+        from signer.bsre import BsreIdentity, BsreKeySource, BsreV1Transport, BsreV2Transport
+
+        assert k.bsre_certificate is not None
+        client_id = _env_required(k.bsre_client_id_env, "BSrE client id")
+        client_secret = _env_required(k.bsre_client_secret_env, "BSrE client secret")
+        transport = (
+            BsreV2Transport(k.bsre_url, client_id, client_secret, timeout=k.bsre_timeout,
+                            max_files=k.bsre_files_per_request)
+            if k.bsre_api == "v2" else
+            BsreV1Transport(k.bsre_url, client_id, client_secret, timeout=k.bsre_timeout))
+        identity = BsreIdentity(
+            nik=k.bsre_nik, email="" if k.bsre_nik else k.bsre_email,
+            passphrase="" if k.bsre_totp_env else secret,
+            totp=secret if k.bsre_totp_env else "")
+        if not k.bsre_certificate.exists():
+            raise ProfileError(f"the BSrE signer's certificate {k.bsre_certificate} is not "
+                               "there (for the demo: `ptsp keys init`)")
+        return BsreKeySource(transport, identity, k.bsre_certificate, k.bsre_chain,
+                             max_concurrency=k.bsre_concurrency)
+    raise ProfileError(f"[keys].source {k.source!r} is not a remote signing service")

@@ -6,6 +6,7 @@ Runs the real command line, as an office clerk would.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 PTSP = [str(ROOT / ".venv" / "bin" / "ptsp")]
 
 
@@ -26,11 +28,26 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=ROOT / "demo")
     ap.add_argument("--count", type=int, default=24)
+    ap.add_argument("--keys", choices=("pkcs12", "csc", "bsre"), default="pkcs12",
+                    help="sign through a local DEMO CSC service or BSrE-shaped service")
     args = ap.parse_args()
     out = args.out.resolve()
+    if args.keys != "pkcs12":
+        out = out / args.keys
     out.mkdir(parents=True, exist_ok=True)
     if run("keys", "init", capture=True).returncode:
         return 1
+    if args.keys != "pkcs12":
+        from demo_remote import remote_service
+
+        with remote_service(args.keys, out) as done:
+            code = issue_and_verify(args, out)
+            done()
+        return code
+    return issue_and_verify(args, out)
+
+
+def issue_and_verify(args: argparse.Namespace, out: Path) -> int:
     apps = out / "applications.jsonl"
     if run("sample", "--count", str(args.count), "--out", str(apps)).returncode:
         return 1
@@ -60,6 +77,9 @@ def main() -> int:
     print(f"demo: applications {apps}; batch report {out / 'report.json'}", file=sys.stderr)
     print("demo: check one yourself:  .venv/bin/ptsp verify " + str(pdfs[0]) if pdfs else "",
           file=sys.stderr)
+    if args.keys != "pkcs12":
+        print(f"demo: signed through the local DEMO {args.keys.upper()} service "
+              f"(profile {os.environ.get('PTSP_PROFILE')})", file=sys.stderr)
     print("demo: the keys are DEMO ONLY (keys/generated); see keys/README.md", file=sys.stderr)
     return 0 if pdfs and verdicts.get("SAH") == len(pdfs) else 1
 

@@ -66,8 +66,16 @@ class UnlockedKey:
         chain: Iterable[x509.Certificate] = (),
         *,
         on_close: Callable[[], None] | None = None,
+        concurrency: int = 1,
+        document_signer: Any = None,
     ) -> None:
         self._signer = pyhanko_signer
+        #: how many documents may wait on this key at once (a remote service that signs
+        #: digests in batches: its batch size); 1 for a local key
+        self.concurrency = max(1, concurrency)
+        #: a service that signs whole documents itself (:class:`signer.bsre.BsreDocumentSigner`)
+        #: instead of the pyHanko signer; None for a key that signs digests
+        self.document_signer = document_signer
         self.signing_cert = signing_cert
         own = signing_cert.dump()
         self.chain: tuple[x509.Certificate, ...] = tuple(c for c in chain if c.dump() != own)

@@ -313,6 +313,11 @@ class BatchSigner:
         self._roots: list[Any] = []
         self._bytes_reserved: int | None = None
         self._closed = False
+        # a remote key that batches digests: documents are signed on one loop thread, up to
+        # key.concurrency of them waiting for the service at once
+        self._loop_thread: threading.Thread | None = None
+        self._setup_lock: asyncio.Lock | None = None
+        self._in_flight = 0
 
         level = settings.level
         if level.needs_timestamp:
@@ -368,6 +373,10 @@ class BatchSigner:
         """
         if reason is not None and not reason.strip():
             raise SettingsError("reason must be a non-empty text")
+        if self.key.document_signer is not None:
+            return self._sign_by_service(pdf, placement, reason)
+        if self.key.concurrency > 1:
+            return self._sign_concurrently(pdf, placement, reason)
         with self._lock:
             if self._closed:
                 raise SigningError("this BatchSigner has been closed")
@@ -395,6 +404,9 @@ class BatchSigner:
             loop = self._loop
             if loop is None:
                 return
+            if self._loop_thread is not None:
+                self._close_thread_loop(loop)
+                return
             try:
                 if self._session is not None:
                     loop.run_until_complete(self._session.close())
@@ -413,6 +425,119 @@ class BatchSigner:
 
     # -- internals ------------------------------------------------------------------------
 
+    def _thread_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop on which a batching remote key's documents are signed (started once)."""
+        with self._lock:
+            if self._closed:
+                raise SigningError("this BatchSigner has been closed")
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                self._loop_thread = threading.Thread(target=loop.run_forever,
+                                                     name="batch-signer", daemon=True)
+                self._loop_thread.start()
+                self._loop = loop
+                # this key serves this BatchSigner alone: its attribute spec is set for good
+                signer = self.key.pyhanko_signer
+                signer.signed_attr_prov_spec = self._attr_spec
+                if hasattr(signer, "in_flight"):  # a batching remote signer (signer.csc)
+                    signer.in_flight = lambda: self._in_flight
+            return self._loop
+
+    def _sign_concurrently(self, pdf: bytes, placement: Placement, reason: str | None) -> bytes:
+        """Sign on the shared loop thread: the CPU work of documents is serialised there as
+        under the lock, but a document waiting for the signing service lets others go on, so
+        the service receives their digests together."""
+        loop = self._thread_loop()
+
+        async def one() -> bytes:
+            self._in_flight += 1
+            try:
+                return await self._sign(pdf, placement, reason)
+            finally:
+                self._in_flight -= 1
+
+        try:
+            return asyncio.run_coroutine_threadsafe(one(), loop).result()
+        except _PlacementFailed as e:
+            raise e.error from None
+        except SigningError:
+            raise
+        except Exception as e:
+            raise SigningError(_describe(e)) from e
+
+    def _close_thread_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        async def shutdown() -> None:
+            if self._session is not None:
+                await self._session.close()
+            if self._validation_context is not None:
+                await self._validation_context.aclose()
+
+        try:
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            if self._loop_thread is not None:
+                self._loop_thread.join(timeout=30)
+            loop.close()
+            self._loop = None
+
+    def _sign_by_service(self, pdf: bytes, placement: Placement, reason: str | None) -> bytes:
+        """A service that signs the whole document (BSrE): it gets the document and where the
+        field goes, its answer is checked (only our document plus its one signature by the
+        expected certificate), then the validation data and the document timestamp are added
+        here, as for a local key."""
+        from .remote_pdf import check_service_result
+
+        if callable(placement):
+            try:
+                writer = _WRITER(BytesIO(pdf), strict=False)
+            except Exception as e:
+                raise SigningError(f"the document is not a readable PDF: {_describe(e)}") from e
+            placement = placement(PdfPages(writer))
+        s = self.settings
+        returned = self.key.document_signer.sign_document(
+            pdf, placement=placement, reason=reason or s.reason, location=s.location,
+            signer_name=s.signer_name)
+        check_service_result(pdf, returned, self.key.signing_cert)
+        if not self.settings.level.needs_revocation_data:
+            return returned
+        with self._lock:
+            if self._closed:
+                raise SigningError("this BatchSigner has been closed")
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+            try:
+                return self._loop.run_until_complete(self._extend(returned))
+            except SigningError:
+                raise
+            except Exception as e:
+                raise SigningError("adding validation data and the document timestamp to the "
+                                   f"service's signed file failed: {_describe(e)}") from e
+
+    async def _extend(self, signed: bytes) -> bytes:
+        """B-LT/B-LTA after a service's signature: the DSS (chain, OCSP/CRL) for it and, for
+        B-LTA, a document timestamp (with the timestamp authority's data before it)."""
+        from pyhanko.pdf_utils.reader import PdfFileReader
+        from pyhanko.sign.signers import constants
+        from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+        from pyhanko.sign.validation import async_add_validation_info
+
+        reader = PdfFileReader(BytesIO(signed), strict=False)
+        sig = reader.embedded_signatures[-1]
+        out = BytesIO()
+        await async_add_validation_info(sig, self._validation_context, add_vri_entry=False,
+                                        output=out, embed_roots=True)
+        if self.settings.level is not PadesLevel.B_LTA:
+            return out.getvalue()
+        out.seek(0)
+        writer = _WRITER(out, strict=False)
+        ts = PdfTimeStamper(self._timestamper, field_name="DocTimeStamp1")
+        await ts.async_timestamp_pdf(
+            writer, constants.DEFAULT_MD, self._validation_context, in_place=True,
+            timestamper=self._timestamper,
+            dss_settings=_DSS_SETTINGS.get_settings_for_ts(), embed_roots=True)
+        return out.getvalue()
+
     def _new_validation_context(self) -> Any:
         from pyhanko_certvalidator import ValidationContext
 
@@ -427,6 +552,8 @@ class BatchSigner:
         if self._validation_context is None or self._validation_info is None:
             return
         self._signed_with_info += 1
+        if self._in_flight > 1:  # others still use the context: refresh at a quieter moment
+            return
         if (time.monotonic() - self._validation_info_at <= self._revinfo_max_age
                 and self._signed_with_info <= self._revinfo_max_docs):
             return
@@ -462,7 +589,10 @@ class BatchSigner:
         from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
         from pyhanko.stamp import NoOpStampStyle
 
-        await self._refresh_if_stale()
+        if self._setup_lock is None:
+            self._setup_lock = asyncio.Lock()
+        async with self._setup_lock:
+            await self._refresh_if_stale()
         try:
             writer = _WRITER(BytesIO(pdf), strict=False)
         except (PdfError, ValueError, IndexError, KeyError, TypeError) as e:
@@ -493,17 +623,18 @@ class BatchSigner:
         # The chain, the TSA's chain and their revocation data are the same for every
         # decree: validate and fetch them once per batch. Not when the input already
         # carries a document timestamp (its chain must be validated too).
-        validation_info = self._validation_info
-        if validation_info is None or writer.prev.embedded_timestamp_signatures:
-            validation_info = await session.perform_presign_validation(writer)
-            if not writer.prev.embedded_timestamp_signatures:
-                self._validation_info = validation_info
-                self._validation_info_at = time.monotonic()
-                self._signed_with_info = 1
-        if self._bytes_reserved is None:
-            self._bytes_reserved = await session.estimate_signature_container_size(
-                validation_info, tight=False
-            )
+        async with self._setup_lock:
+            validation_info = self._validation_info
+            if validation_info is None or writer.prev.embedded_timestamp_signatures:
+                validation_info = await session.perform_presign_validation(writer)
+                if not writer.prev.embedded_timestamp_signatures:
+                    self._validation_info = validation_info
+                    self._validation_info_at = time.monotonic()
+                    self._signed_with_info = 1
+            if self._bytes_reserved is None:
+                self._bytes_reserved = await session.estimate_signature_container_size(
+                    validation_info, tight=False
+                )
         tbs = session.prepare_tbs_document(
             validation_info=validation_info,
             bytes_reserved=self._bytes_reserved,

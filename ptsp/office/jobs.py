@@ -48,6 +48,10 @@ def pin_key_source(profile: Profile, secret: str) -> KeySource:
     consulted: in the office the person signing must enter it.
     """
     k = profile.keys
+    if k.source in ("csc", "bsre"):  # a remote signing service: the secret is its PIN/passphrase
+        from ..signing import remote_key_source
+
+        return remote_key_source(profile, secret)
     if k.source == "pkcs12":
         if k.pkcs12 is None:
             raise ProfileError("[keys].pkcs12 is not set in the office profile")
