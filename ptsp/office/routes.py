@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from ..applicant.intake import assign_upload_receipts, receipts_of
 from ..pipeline import safe_filename
 from .app import (
     LOGIN_COOKIE,
@@ -151,6 +152,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             lambda: store().add_upload(filename=intake.filename, sha256=intake.sha256,
                                        uploaded_by=user.username, total=intake.total,
                                        records=intake.valid, errors=intake.errors))
+        await run_in_threadpool(assign_upload_receipts, store(), upload_id)
         await run_in_threadpool(office.audit, "upload", user.username, None,
                                 upload=upload_id, filename=intake.filename,
                                 sha256=intake.sha256, total=intake.total,
@@ -167,7 +169,9 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         apps.sort(key=lambda a: a.source_row)
         waiting = [a for a in apps if a.stage == "uploaded"]
         return office.render(request, "upload_result.html", {
-            "up": up, "apps": apps, "waiting": waiting})
+            "up": up, "apps": apps, "waiting": waiting,
+            "receipts": await run_in_threadpool(receipts_of, store(),
+                                                [a.application_id for a in apps])})
 
     @r.post("/unggah/{upload_id}/buat")
     async def generate(request: Request, upload_id: int,
