@@ -62,7 +62,9 @@ def report_pdf(report: SurveyReport, *, office: str, regency: str,
     p.text(50, y, "Pasal 11 ayat (3) Perbup Balangan 16/2021; Permenpan RB Nomor 14 Tahun 2017",
            9)
     y -= 24
-    p.text(50, y, f"Periode: {_day(report.start)} s.d. {_day(report.end)}", 10)
+    period = (f"{_day(report.start)} s.d. {_day(report.end)}" if report.start or report.end
+              else "seluruh data")
+    p.text(50, y, f"Periode: {period}", 10)
     y -= 14
     p.text(50, y, f"Jumlah responden: {report.respondents}", 10)
     y -= 26
