@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from ..registry import engine as db
 from ..registry.report import working_days_between
-from .errors import ApplicantError, NotFound
+from .errors import ApplicantError, NotFound, TooLarge
 from .schema import complaints
 from .track import ALPHABET
 
@@ -128,7 +128,7 @@ class ComplaintStore:
         if attachment is not None and attachment[1]:
             att_name, data = attachment
             if len(data) > MAX_ATTACHMENT:
-                raise ApplicantError("Lampiran terlalu besar (maksimal 5 MB).")
+                raise TooLarge("Lampiran terlalu besar (maksimal 5 MB).")
             att_type, suffix = sniff_attachment(data)
             att_name = clean(Path(att_name.replace("\\", "/")).name, 120) or f"lampiran{suffix}"
         now = datetime.now(UTC)

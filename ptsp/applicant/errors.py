@@ -4,6 +4,7 @@
      +-- ApplicantError      a request of an applicant that cannot be met (message for the page)
           +-- NotFound       no such receipt / complaint / survey token (or the NIK digits differ)
           +-- RateLimited    too many attempts from one client or on one receipt
+          +-- TooLarge       an attachment or file past its size limit
           +-- SurveyError    a survey answer or an imported questionnaire row is invalid
           +-- MailError      the SMTP settings are unusable
 """
@@ -23,6 +24,10 @@ class NotFound(ApplicantError):
 
 class RateLimited(ApplicantError):
     status = 429
+
+
+class TooLarge(ApplicantError):
+    status = 413
 
 
 class SurveyError(ApplicantError):

@@ -227,6 +227,7 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     ``PTSP_OFFICE_SECURE_COOKIES`` says); set True behind a TLS-terminating proxy.
     """
     from . import admin, routes
+    from . import complaints as complaint_pages
 
     office = Office(profile=profile, registry_factory=registry_factory, catalog=catalog,
                     data_dir=data_dir, secure_cookies=secure_cookies,
@@ -237,6 +238,7 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     _install_handlers(app, office)
     app.include_router(routes.router(office), prefix=PREFIX)
     app.include_router(admin.router(office), prefix=PREFIX)
+    app.include_router(complaint_pages.router(office), prefix=PREFIX)
     return office
 
 
