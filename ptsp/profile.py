@@ -142,6 +142,19 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class Mail:
+    """SMTP for the hand-over e-mail; no ``host``: no mail is sent (the outbox still fills)."""
+
+    host: str = ""
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_env: str = "PTSP_SMTP_PASSWORD"
+    sender: str = ""
+    timeout: int = 30
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path
     office: Office
@@ -155,6 +168,7 @@ class Profile:
     storage: Storage
     demo: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    mail: Mail = field(default_factory=Mail)
 
     def verify_url(self, token: str) -> str:
         return f"{self.verification.base_url.rstrip('/')}/v/{token}"
@@ -269,6 +283,7 @@ def _take(table: dict[str, Any], cls: type, where: str, base: Path,
 
 _TABLES = {"office", "signer", "authority", "numbering", "verification", "signature", "keys",
            "trust", "storage", "demo"}
+_TABLES.add("mail")
 
 
 def load_profile(path: Path | None = None) -> Profile:
@@ -353,8 +368,12 @@ def load_profile(path: Path | None = None) -> Profile:
     demo = raw.get("demo", False)
     if not isinstance(demo, bool):
         raise ProfileError(f"{where}: demo must be true or false")
+    mail = _take(raw.get("mail", {}), Mail, f"{where} [mail]", base)
+    if mail.host and not mail.sender:
+        raise ProfileError(f"{where} [mail]: set sender (the From address) with host")
     return Profile(
         path=path, office=office, signer=signer, authority=authority, numbering=numbering,
         verification=verification, signature=signature, keys=keys, trust=trust,
         storage=Storage(data_dir=data_dir, registry=registry, output_dir=output_dir), demo=demo,
+        mail=mail,
     )
