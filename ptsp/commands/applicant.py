@@ -139,3 +139,47 @@ def survey_import(ctx: click.Context, file: Path, as_json: bool) -> None:
             click.echo(f"imported {count} questionnaires", err=True)
     if errors:
         ctx.exit(EXIT_FAIL)
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The hand-over e-mail outbox (SMTP from the profile's [mail] table)."""
+
+
+@mail_group.command("send")
+@click.pass_context
+def mail_send(ctx: click.Context) -> None:
+    """One pass: queue the hand-over mail of newly signed decrees and send what is due."""
+    from ptsp.applicant.outbox import MailWorker
+
+    c = app_ctx(ctx)
+    with _registry(ctx) as registry:
+        worker = MailWorker(engine=registry.engine, profile=c.profile,
+                            registry_factory=ctx.obj["registry_factory"], catalog=c.catalog)
+        from ptsp.office.store import OfficeStore
+
+        OfficeStore(registry.engine)
+        queued, sent, failed = worker.run_once()
+    click.echo(f"queued {queued}, sent {sent}, failed {failed}", err=True)
+    if failed:
+        ctx.exit(EXIT_FAIL)
+
+
+@mail_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def mail_status(ctx: click.Context, as_json: bool) -> None:
+    """List the messages not sent yet, with attempts and the last error."""
+    from ptsp.applicant.outbox import OutboxStore
+
+    with _registry(ctx) as registry:
+        items = OutboxStore(registry.engine).unsent()
+    rows = [{"id": m.id, "application_id": m.application_id, "to": m.to_addr,
+             "attempts": m.attempts, "next_attempt_at": m.next_attempt_at.isoformat(),
+             "last_error": m.last_error} for m in items]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['id']}\t{r['application_id']}\t{r['to']}\t{r['attempts']}\t"
+                   f"{r['last_error'] or '-'}")

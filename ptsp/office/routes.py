@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ..applicant.intake import assign_upload_receipts, receipts_of
+from ..applicant.outbox import OutboxStore
 from ..pipeline import safe_filename
 from .app import (
     LOGIN_COOKIE,
@@ -424,7 +425,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             "rows": rows, "permits": permits, "permit": permit or "",
             "start": start.isoformat() if start else "", "end": end.isoformat() if end else "",
             "late_only": bool(q.get("terlambat")),
-            "overdue": sum(1 for x in rows if x.overdue)})
+            "overdue": sum(1 for x in rows if x.overdue),
+            "unsent_mail": await run_in_threadpool(OutboxStore(store().engine).unsent)})
 
     # -- hand-over --------------------------------------------------------------------------
     @r.get("/serah")

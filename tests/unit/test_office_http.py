@@ -65,6 +65,13 @@ MATRIX = [
      ("admin",)),
     ("GET", "/kantor/audit", "/kantor/audit", ("admin", "kadis")),
     ("POST", "/kantor/keluar", "/kantor/keluar", ALL),
+    ("GET", "/kantor/pengaduan", "/kantor/pengaduan", STAFF),
+    ("GET", "/kantor/pengaduan/ADU-0000-X", "/kantor/pengaduan/{number}", STAFF),
+    ("GET", "/kantor/pengaduan/ADU-0000-X/lampiran", "/kantor/pengaduan/{number}/lampiran",
+     STAFF),
+    ("POST", "/kantor/pengaduan/ADU-0000-X/proses", "/kantor/pengaduan/{number}/proses", STAFF),
+    ("POST", "/kantor/pengaduan/ADU-0000-X/selesai", "/kantor/pengaduan/{number}/selesai",
+     STAFF),
 ]
 PUBLIC = {("GET", "/kantor/masuk"), ("POST", "/kantor/masuk")}
 
