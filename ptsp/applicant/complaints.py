@@ -155,7 +155,7 @@ class ComplaintStore:
             row = conn.execute(sa.select(complaints).where(complaints.c.number == number)).first()
         return Complaint(**row._mapping) if row else None
 
-    def list(self, statuses: tuple[str, ...] | None = None) -> list[Complaint]:
+    def entries(self, statuses: tuple[str, ...] | None = None) -> list[Complaint]:
         q = sa.select(complaints).order_by(complaints.c.created_at)
         if statuses:
             q = q.where(complaints.c.status.in_(statuses))
@@ -194,7 +194,7 @@ class ComplaintStore:
         today = today or datetime.now(tz).date()
         statuses = None if include_closed else ("diterima", "diproses")
         out = []
-        for c in self.list(statuses):
+        for c in self.entries(statuses):
             start = c.created_at.astimezone(tz).date()
             end = c.closed_at.astimezone(tz).date() if c.closed_at else today
             elapsed = working_days_between(start, end)

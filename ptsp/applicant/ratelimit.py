@@ -47,6 +47,8 @@ class RateLimiter:
                 return False
             q.append(now)
             if len(self._events) > 50_000:  # a flood of distinct keys must not grow forever
-                for k in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
+                stale = [k for k, v in self._events.items()
+                         if not v or v[-1] <= now - self.window]
+                for k in stale:
                     del self._events[k]
             return True

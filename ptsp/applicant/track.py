@@ -43,6 +43,15 @@ STEPS = (
 #: Office workflow stage -> index of the current step in :data:`STEPS`.
 STAGE_STEP = {"uploaded": 1, "generating": 1, "failed": 1, "returned": 1, "kasi": 2,
               "kabid": 3, "kadis": 4, "signing": 4, "signed": 5, "handed_over": 7}
+#: What the applicant reads as the state of the application, per office stage.
+APPLICANT_LABELS = {
+    "uploaded": "Menunggu penyusunan draf", "generating": "Penyusunan draf keputusan",
+    "failed": "Draf sedang diperbaiki", "returned": "Draf sedang diperbaiki",
+    "kasi": "Pemeriksaan Kepala Seksi", "kabid": "Paraf Kepala Bidang",
+    "kadis": "Menunggu tanda tangan Kepala Dinas", "signing": "Sedang ditandatangani",
+    "signed": "Keputusan terbit, siap diserahkan", "handed_over": "Keputusan telah diserahkan",
+    "revoked": "Keputusan dicabut atau dibatalkan", "voided": "Permohonan dibatalkan",
+}
 STATUS_WORDS = {
     "revoked": "Keputusan telah dicabut atau dibatalkan (Pasal 10).",
     "voided": "Permohonan dibatalkan. Hubungi kantor untuk keterangan.",
@@ -211,7 +220,6 @@ def build_tracking(*, receipt: Receipt, app: Any, record: Any, catalog: Catalog,
                    today: date | None = None) -> Tracking:
     """The tracking view of ``app`` (an office ``AppRow``) and its registry ``record``."""
     from ..office.board import FINISHED, allowed_days
-    from ..office.store import STAGE_LABELS
 
     tz = ZoneInfo(timezone)
     today = today or datetime.now(tz).date()
@@ -238,7 +246,7 @@ def build_tracking(*, receipt: Receipt, app: Any, record: Any, catalog: Catalog,
         receipt=receipt.receipt, permit=app.permit,
         permit_name=service.name if service else app.permit, holder_name=app.holder_name,
         holder_nik_masked=mask_nik(_nik_of(app.raw)), received_on=start, stage=app.stage,
-        status_label=STAGE_LABELS.get(app.stage, app.stage),
+        status_label=APPLICANT_LABELS.get(app.stage, app.stage),
         note=STATUS_WORDS.get(app.stage, ""), steps=steps, sop_steps=sop_steps,
         standard_time=standard, standard_days=allowed, elapsed_working_days=elapsed,
         overdue=allowed is not None and elapsed is not None and elapsed > allowed,

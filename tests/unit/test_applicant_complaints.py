@@ -89,7 +89,8 @@ def test_overdue_complaints_are_highlighted(tmp_path):
 def test_attachment_type_and_size_limits_and_rate_limit(tmp_path):
     s = office_with_upload(tmp_path, count=1)
     portal = TestClient(s["portal"])
-    html = file_complaint(portal, files={"lampiran": ("x.pdf", b"<html>not a pdf", "application/pdf")})
+    html = file_complaint(portal, files={"lampiran": ("x.pdf", b"<html>not a pdf",
+                                                      "application/pdf")})
     assert html.status_code == 400 and "PDF atau gambar" in html.text
     big = file_complaint(portal, files={"lampiran": ("x.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024),
                                                      "application/pdf")})
