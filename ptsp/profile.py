@@ -152,6 +152,7 @@ class Mail:
     password_env: str = "PTSP_SMTP_PASSWORD"
     sender: str = ""
     timeout: int = 30
+    cafile: Path | None = None  # a private CA for the mail server's certificate
 
 
 @dataclass(frozen=True)

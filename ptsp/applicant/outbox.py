@@ -233,7 +233,8 @@ class SmtpSender:
         try:
             smtp.ehlo()
             if m.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                cafile = str(m.cafile) if getattr(m, "cafile", None) else None
+                smtp.starttls(context=ssl.create_default_context(cafile=cafile))
                 smtp.ehlo()
             if m.username:
                 smtp.login(m.username, self.password or "")

@@ -89,3 +89,35 @@ def test_server_down_then_up_mail_arrives_exactly_once(engine, tmp_path):
 def test_backoff_grows_and_is_capped():
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert backoff(20) == timedelta(hours=1)
+
+
+def test_starttls_with_the_office_ca(engine, tmp_path):
+    from tests.smtp_support import self_signed
+
+    queue_one(engine, tmp_path)
+    cert, key = self_signed(tmp_path)
+    port = free_port()
+    with SmtpServer(tmp_path / "maildir", port, tls=(cert, key)) as server:
+        untrusted = Mail(host="127.0.0.1", port=port, starttls=True, sender="ptsp@dpmptsp.test",
+                         timeout=5)
+        t0 = utcnow()
+        assert deliver_due(engine, untrusted, now=t0) == (0, 1)  # unknown CA: refused
+        [item] = OutboxStore(engine).unsent()
+        assert "CERTIFICATE_VERIFY_FAILED" in (item.last_error or "")
+        trusted = Mail(host="127.0.0.1", port=port, starttls=True, sender="ptsp@dpmptsp.test",
+                       timeout=5, cafile=cert)
+        assert deliver_due(engine, trusted, now=t0 + timedelta(minutes=1)) == (1, 0)
+        assert len(server.messages()) == 1
+
+
+def test_password_comes_from_the_named_environment_variable(monkeypatch):
+    from ptsp.applicant.errors import MailError
+    from ptsp.applicant.outbox import SmtpSender
+
+    mail = Mail(host="127.0.0.1", username="ptsp", password_env="PTSP_SMTP_UJI",
+                sender="x@y.test")
+    monkeypatch.delenv("PTSP_SMTP_UJI", raising=False)
+    with pytest.raises(MailError, match="PTSP_SMTP_UJI"):
+        SmtpSender(mail)
+    monkeypatch.setenv("PTSP_SMTP_UJI", "rahasia")
+    assert SmtpSender(mail).password == "rahasia"
