@@ -100,8 +100,12 @@ def test_attachment_type_and_size_limits_and_rate_limit(tmp_path):
     long = file_complaint(portal, data={"text": "a" * 10_000})
     assert long.status_code == 303
     number = long.headers["location"].split("/")[-1].split("?")[0]
-    assert len(s["office"].store.engine.connect().execute(
-        sa.select(complaints.c.text).where(complaints.c.number == number)).scalar_one()) == 4000
+    from ptsp.registry import engine as db
+
+    with db.read(s["office"].store.engine, "test") as conn:
+        text = conn.execute(sa.select(complaints.c.text).where(
+            complaints.c.number == number)).scalar_one()
+    assert len(text) == 4000
     s["portal"].state.applicant_limits.complaint_client = RateLimiter(2, 3600)
     codes = [file_complaint(portal).status_code for _ in range(3)]
     assert codes == [303, 303, 429]
