@@ -254,6 +254,17 @@ def build_tracking(*, receipt: Receipt, app: Any, record: Any, catalog: Catalog,
         survey_open=app.stage in ("signed", "handed_over"))
 
 
+def application_row(engine: Engine, application_id: str) -> Any:
+    """The office's ``AppRow`` of ``application_id`` (read without opening an ``OfficeStore``,
+    whose constructor checks the tables on every call)."""
+    from ..office.store import _app, applications
+
+    with db.read(engine, "reading an application") as conn:
+        row = conn.execute(sa.select(applications).where(
+            applications.c.application_id == application_id)).first()
+    return _app(row) if row else None
+
+
 def track(engine: Engine, registry: Any, catalog: Catalog, verify_url: Any, receipt: str, *,
           nik_last4: str | None = None, timezone: str = "Asia/Makassar",
           today: date | None = None) -> Tracking:
@@ -261,8 +272,6 @@ def track(engine: Engine, registry: Any, catalog: Catalog, verify_url: Any, rece
 
     Raises :class:`NotFound` with one message for every miss (unknown receipt, wrong digits,
     application removed), so an answer tells a guesser nothing."""
-    from ..office.store import OfficeStore
-
     miss = NotFound("Nomor tanda terima atau 4 digit terakhir NIK tidak cocok.")
     key = normalize_receipt(receipt)
     rec = ReceiptStore(engine).get(key) if key else None
@@ -271,7 +280,7 @@ def track(engine: Engine, registry: Any, catalog: Catalog, verify_url: Any, rece
     if nik_last4 is not None and not secrets.compare_digest(
             rec.nik_last4.encode(), nik_last4.strip().encode()[:8]):
         raise miss
-    app = OfficeStore(engine).application(rec.application_id)
+    app = application_row(engine, rec.application_id)
     if app is None:
         raise miss
     record = registry.by_application(app.application_id) if app.number else None

@@ -32,7 +32,7 @@ from ..applicant.complaints import LIMITS, MAX_ATTACHMENT, STANDARD_DAYS, Compla
 from ..applicant.errors import ApplicantError, NotFound
 from ..applicant.ratelimit import RateLimiter
 from ..applicant.survey import ELEMENTS, SurveyStore, check_answers
-from ..applicant.track import ReceiptStore, track
+from ..applicant.track import ReceiptStore, application_row, normalize_receipt, track
 from ..profile import Profile
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,8 @@ def add_applicant_routes(app: FastAPI, *, profile: Profile, registries: Any,
         if len(digits) != 4 or not digits.isdigit() or not receipt:
             return page(request, "lacak.html", ctx | {
                 "error": "Isi nomor tanda terima dan 4 digit terakhir NIK."}, 400)
-        key = receipt.upper()
+        # the normalized receipt: other spellings of one receipt share its allowance
+        key = normalize_receipt(receipt) or receipt.upper()
         if limits.lookup_receipt.blocked(key):
             return page(request, "lacak.html", ctx | {"error": TOO_MANY}, 429)
         reg = registry()
@@ -125,10 +126,7 @@ def add_applicant_routes(app: FastAPI, *, profile: Profile, registries: Any,
             if 16 <= len(token) <= 80 else None
         if rec is None:
             raise StarletteHTTPException(404, "not found")
-        from ..office.store import OfficeStore
-
-        app_row = await run_in_threadpool(
-            lambda: OfficeStore(reg.engine).application(rec.application_id))
+        app_row = await run_in_threadpool(application_row, reg.engine, rec.application_id)
         return rec, app_row
 
     @app.get("/survei/{token}", include_in_schema=False)

@@ -81,8 +81,11 @@ def test_lacak_refuses_wrong_digits_with_one_message_and_limits_guessing(setup):
     assert r1.status_code == r2.status_code == 404
     msg = "Nomor tanda terima atau 4 digit terakhir NIK tidak cocok."
     assert msg in r1.text and msg in r2.text
-    for _ in range(4):  # 5 wrong guesses per receipt, then even the right digits wait
-        portal.post("/lacak", data={"tanda_terima": rec.receipt, "nik4": wrong})
+    spellings = [rec.receipt.lower(), rec.receipt.replace("-", " "),
+                 rec.receipt.replace("-", ""), rec.receipt]
+    for spelling in spellings:  # 5 wrong guesses per receipt (however it is spelt), then
+        portal.post("/lacak", data={"tanda_terima": spelling, "nik4": wrong})  # even the
+    # right digits wait
     blocked = portal.post("/lacak", data={"tanda_terima": rec.receipt, "nik4": nik4(a)})
     assert blocked.status_code == 429 and "Terlalu banyak percobaan" in blocked.text
     # another receipt still works from this client (until the per-client limit)
