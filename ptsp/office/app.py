@@ -228,6 +228,7 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     """
     from . import admin, routes
     from . import complaints as complaint_pages
+    from . import receipts as receipt_pages
 
     office = Office(profile=profile, registry_factory=registry_factory, catalog=catalog,
                     data_dir=data_dir, secure_cookies=secure_cookies,
@@ -239,6 +240,7 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     app.include_router(routes.router(office), prefix=PREFIX)
     app.include_router(admin.router(office), prefix=PREFIX)
     app.include_router(complaint_pages.router(office), prefix=PREFIX)
+    app.include_router(receipt_pages.router(office), prefix=PREFIX)
     return office
 
 

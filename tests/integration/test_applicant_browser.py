@@ -140,6 +140,12 @@ def test_receipt_track_sign_mail_survey_report(browser, setup):
     bo.wait_for_selector("#ringkasan")
     receipt = bo.inner_text("#valid tbody tr .tanda-terima").strip()
     assert re.fullmatch(r"TT-[0-9A-Z]{5}-[0-9A-Z]{5}", receipt)
+    upload_page = bo.url
+    bo.click(f"text={receipt}")  # the printable receipt for the applicant
+    assert bo.inner_text("#nomor-tanda-terima") == receipt
+    shoot(bo, setup, "00-kantor-tanda-terima")
+    bo.set_viewport_size(DESK)
+    bo.goto(upload_page)
 
     # -- the applicant tracks it on a phone ----------------------------------------------
     actx = browser.new_context(viewport=PHONE, locale="id-ID")

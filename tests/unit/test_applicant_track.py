@@ -44,6 +44,17 @@ def test_intake_gives_each_application_a_receipt_shown_on_the_result_page(setup)
     assert setup["receipts"].for_application(apps[0]["application_id"]).receipt == before
 
 
+def test_printable_receipt_page(setup):
+    a = setup["apps"][0]
+    rec = setup["receipts"].for_application(a["application_id"])
+    page = setup["client"].get(f"/kantor/tanda-terima/{a['application_id']}")
+    assert page.status_code == 200
+    assert f'id="nomor-tanda-terima">{rec.receipt}<' in page.text
+    assert "/lacak" in page.text and a["applicant"]["nik"] not in page.text
+    assert f'/kantor/tanda-terima/{a["application_id"]}"' in setup["result_page"]
+    assert setup["client"].get("/kantor/tanda-terima/TIDAK-ADA").status_code == 404
+
+
 def test_normalize_receipt_accepts_what_people_type():
     assert normalize_receipt("tt 7k4m9 q2xab") == "TT-7K4M9-Q2XAB"
     assert normalize_receipt("7K4M9Q2XAB") == "TT-7K4M9-Q2XAB"

@@ -72,6 +72,7 @@ MATRIX = [
     ("POST", "/kantor/pengaduan/ADU-0000-X/proses", "/kantor/pengaduan/{number}/proses", STAFF),
     ("POST", "/kantor/pengaduan/ADU-0000-X/selesai", "/kantor/pengaduan/{number}/selesai",
      STAFF),
+    ("GET", f"/kantor/tanda-terima/{X}", "/kantor/tanda-terima/{app_id}", ("backoffice",)),
 ]
 PUBLIC = {("GET", "/kantor/masuk"), ("POST", "/kantor/masuk")}
 
