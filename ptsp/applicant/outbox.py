@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
+#: Decrees signed longer ago than this get no hand-over e-mail when the outbox first sees them
+#: (switching mail on must not mail every decree ever signed).
+RECENT = timedelta(days=7)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -170,8 +173,11 @@ def enqueue_signed(engine: Engine, profile: Any, registry: Any, catalog: Any) ->
             sa.select(receipts.c.application_id, receipts.c.survey_token))}
     base = profile.verification.base_url.rstrip("/")
     queued = 0
+    cutoff = utcnow() - RECENT
     for a in apps:
         key = f"handover:{a.application_id}"
+        if a.signed_at is None or a.signed_at < cutoff:
+            continue
         applicant = a.raw.get("applicant") if isinstance(a.raw.get("applicant"), dict) else {}
         email = str((applicant or {}).get("email") or "").strip()
         if key in done or not email or not a.number or not a.signed_path:
