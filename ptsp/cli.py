@@ -21,6 +21,7 @@ from generator.errors import GeneratorError
 from signer.errors import SignerError
 
 from . import __version__
+from .commands.applicant import mail_group, survey_group, track_command
 from .commands.catalog import catalog_group
 from .commands.common import EXIT_FAIL, prompt_secret
 from .commands.keys import keys_group
@@ -365,6 +366,9 @@ cli.add_command(keys_group, "keys")
 cli.add_command(catalog_group, "catalog")
 cli.add_command(serve_command, "serve")
 cli.add_command(users_group, "users")
+cli.add_command(track_command, "track")
+cli.add_command(survey_group, "survey")
+cli.add_command(mail_group, "mail")
 
 
 def main() -> None:

@@ -195,6 +195,20 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class Mail:
+    """SMTP for the hand-over e-mail; no ``host``: no mail is sent (the outbox still fills)."""
+
+    host: str = ""
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_env: str = "PTSP_SMTP_PASSWORD"
+    sender: str = ""
+    timeout: int = 30
+    cafile: Path | None = None  # a private CA for the mail server's certificate
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path
     office: Office
@@ -210,6 +224,7 @@ class Profile:
     extra: dict[str, Any] = field(default_factory=dict)
     legal: Legal = field(default_factory=Legal)
     layout: Layout = field(default_factory=Layout)
+    mail: Mail = field(default_factory=Mail)
 
     def verify_url(self, token: str) -> str:
         return f"{self.verification.base_url.rstrip('/')}/v/{token}"
@@ -331,6 +346,7 @@ def _legal_context(profile: Profile, on: date | None, signing_ca: str) -> dict[s
     from .legal import legal_context
 
     return legal_context(profile, on, signing_ca)
+_TABLES.add("mail")
 
 
 def load_profile(path: Path | None = None) -> Profile:
@@ -425,11 +441,15 @@ def load_profile(path: Path | None = None) -> Profile:
         raise ProfileError(f"{where}: demo must be true or false")
     legal = _take(raw.get("legal", {}), Legal, f"{where} [legal]", base)
     layout = _take_layout(raw.get("layout", {}), f"{where} [layout]")
+    mail = _take(raw.get("mail", {}), Mail, f"{where} [mail]", base)
+    if mail.host and not mail.sender:
+        raise ProfileError(f"{where} [mail]: set sender (the From address) with host")
     return Profile(
         path=path, office=office, signer=signer, authority=authority, numbering=numbering,
         verification=verification, signature=signature, keys=keys, trust=trust,
         storage=Storage(data_dir=data_dir, registry=registry, output_dir=output_dir), demo=demo,
         legal=legal, layout=layout,
+        mail=mail,
     )
 
 

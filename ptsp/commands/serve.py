@@ -49,9 +49,23 @@ def serve_command(ctx: click.Context, host: str, port: int, proxy_headers: bool,
     # The office's own pages (back office, review, signing) under /kantor, same server.
     mount_office(app, profile=profile, registry_factory=ctx.obj["registry_factory"],
                  catalog=c.catalog, data_dir=profile.storage.data_dir / "kantor")
+    _start_mail_worker(ctx)
     click.echo(f"portal on http://{host}:{port} (QR links: {profile.verification.base_url})",
                err=True)
     if proxy_headers:
         click.echo(f"trusting X-Forwarded-Proto/-For from {forwarded_allow_ips}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
                 proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
+
+
+def _start_mail_worker(ctx: click.Context) -> None:
+    """The hand-over e-mail worker next to the portal (when [mail].host is set)."""
+    from ptsp.applicant.outbox import MailWorker
+
+    c = ctx.obj["ctx"]
+    if not c.profile.mail.host:
+        return
+    registry = ctx.obj["registry_factory"]()
+    MailWorker(engine=registry.engine, profile=c.profile,
+               registry_factory=ctx.obj["registry_factory"], catalog=c.catalog).start()
+    click.echo(f"hand-over e-mail via {c.profile.mail.host}:{c.profile.mail.port}", err=True)

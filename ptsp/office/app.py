@@ -264,6 +264,9 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     ``PTSP_OFFICE_SECURE_COOKIES`` says); set True behind a TLS-terminating proxy.
     """
     from . import accounts, admin, routes
+    from . import admin, routes
+    from . import complaints as complaint_pages
+    from . import receipts as receipt_pages
 
     office = Office(profile=profile, registry_factory=registry_factory, catalog=catalog,
                     data_dir=data_dir, secure_cookies=secure_cookies,
@@ -275,6 +278,8 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     app.include_router(routes.router(office), prefix=PREFIX)
     app.include_router(admin.router(office), prefix=PREFIX)
     app.include_router(accounts.router(office), prefix=PREFIX)
+    app.include_router(complaint_pages.router(office), prefix=PREFIX)
+    app.include_router(receipt_pages.router(office), prefix=PREFIX)
     return office
 
 

@@ -16,6 +16,8 @@ from signer.errors import KeyUnlockError
 from signer.keys import UnlockedKey
 
 from ..errors import ProfileError
+from ..applicant.intake import assign_upload_receipts, receipts_of
+from ..applicant.outbox import OutboxStore
 from ..pipeline import safe_filename
 from .app import (
     LOGIN_COOKIE,
@@ -183,6 +185,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             lambda: store().add_upload(filename=intake.filename, sha256=intake.sha256,
                                        uploaded_by=user.username, total=intake.total,
                                        records=intake.valid, errors=intake.errors))
+        await run_in_threadpool(assign_upload_receipts, store(), upload_id)
         await run_in_threadpool(office.audit, "upload", user.username, None,
                                 upload=upload_id, filename=intake.filename,
                                 sha256=intake.sha256, total=intake.total,
@@ -199,7 +202,9 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         apps.sort(key=lambda a: a.source_row)
         waiting = [a for a in apps if a.stage == "uploaded"]
         return office.render(request, "upload_result.html", {
-            "up": up, "apps": apps, "waiting": waiting})
+            "up": up, "apps": apps, "waiting": waiting,
+            "receipts": await run_in_threadpool(receipts_of, store(),
+                                                [a.application_id for a in apps])})
 
     @r.post("/unggah/{upload_id}/buat")
     async def generate(request: Request, upload_id: str,
@@ -517,7 +522,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             "rows": rows, "permits": permits, "permit": permit or "",
             "start": start.isoformat() if start else "", "end": end.isoformat() if end else "",
             "late_only": bool(q.get("terlambat")),
-            "overdue": sum(1 for x in rows if x.overdue)})
+            "overdue": sum(1 for x in rows if x.overdue),
+            "unsent_mail": await run_in_threadpool(OutboxStore(store().engine).unsent)})
 
     # -- hand-over --------------------------------------------------------------------------
     @r.get("/serah")

@@ -37,6 +37,7 @@ from ..registry import Record, Registry, Status
 from ..verify import SCHEMA_VERSION, VerifyReason, VerifyResult, common_name, registry_check
 from ..verifying import verify_bytes
 from .limits import Busy, VerifyGate, default_gate
+from .applicant import add_applicant_routes
 from .present import decree_view, fmt_date, result_view
 from .uploads import MAX_UPLOAD, UploadError, read_pdf_upload
 
@@ -354,4 +355,5 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
             raise StarletteHTTPException(404, NOT_FOUND)
         return JSONResponse(decree_dict(rec, profile))
 
+    add_applicant_routes(app, profile=profile, registries=registries, templates=templates)
     return app

@@ -69,6 +69,14 @@ MATRIX = [
     ("POST", "/kantor/kata-sandi", "/kantor/kata-sandi", ALL),
     ("GET", "/kantor/audit", "/kantor/audit", ("admin", "kadis")),
     ("POST", "/kantor/keluar", "/kantor/keluar", ALL),
+    ("GET", "/kantor/pengaduan", "/kantor/pengaduan", STAFF),
+    ("GET", "/kantor/pengaduan/ADU-0000-X", "/kantor/pengaduan/{number}", STAFF),
+    ("GET", "/kantor/pengaduan/ADU-0000-X/lampiran", "/kantor/pengaduan/{number}/lampiran",
+     STAFF),
+    ("POST", "/kantor/pengaduan/ADU-0000-X/proses", "/kantor/pengaduan/{number}/proses", STAFF),
+    ("POST", "/kantor/pengaduan/ADU-0000-X/selesai", "/kantor/pengaduan/{number}/selesai",
+     STAFF),
+    ("GET", f"/kantor/tanda-terima/{X}", "/kantor/tanda-terima/{app_id}", ("backoffice",)),
 ]
 PUBLIC = {("GET", "/kantor/masuk"), ("POST", "/kantor/masuk")}
 
