@@ -173,16 +173,17 @@ def _der_length(blob: bytes) -> int:
     return 2 + n + int.from_bytes(blob[2:2 + n], "big")
 
 
-def check_structure(data: bytes) -> StructureReport:
+def check_structure(data: bytes, reader: Any = None) -> StructureReport:
     """Our own structural reading of a signed decree, independent of pyHanko's difference
-    analysis (it uses pyHanko's parser only to read objects). Never raises."""
+    analysis (it uses pyHanko's parser only to read objects). ``reader``: pyHanko's reader of
+    ``data`` when the caller has one already. Never raises."""
     try:
-        return _check_structure(data)
+        return _check_structure(data, reader)
     except Exception:  # noqa: BLE001 - a file we cannot read is not a file we may call SAH
         return StructureReport(("structure_unchecked",), 0, None, "other")
 
 
-def _check_structure(data: bytes) -> StructureReport:
+def _check_structure(data: bytes, reader: Any = None) -> StructureReport:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     codes: list[str] = []
@@ -191,7 +192,8 @@ def _check_structure(data: bytes) -> StructureReport:
         if code not in codes:
             codes.append(code)
 
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    if reader is None:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
     xrefs = reader.xrefs
     total = xrefs.total_revisions
     ends = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from signer.cache import ValidationCache, default_cache
 from signer.validate import TrustSettings
 
 from .profile import Profile
@@ -13,9 +14,13 @@ from .signing import delegations
 from .verify import VerifyResult, verify_pdf
 
 
-def verify_bytes(profile: Profile, registry: Registry | None, data: bytes) -> VerifyResult:
+def verify_bytes(profile: Profile, registry: Registry | None, data: bytes, *,
+                 cache: ValidationCache | None = None) -> VerifyResult:
+    """Check ``data`` with the office's settings, using the process-wide cache of parsed
+    certificates and revocation data unless ``cache`` is given."""
     return verify_pdf(data, trust=TrustSettings(roots=tuple(profile.trust.roots)),
-                      delegations=delegations(profile), registry=registry)
+                      delegations=delegations(profile), registry=registry,
+                      cache=cache if cache is not None else default_cache())
 
 
 def verify_file(profile: Profile, registry_factory: Callable[[], Registry],
@@ -31,6 +36,27 @@ def verify_file(profile: Profile, registry_factory: Callable[[], Registry],
         registry = None
     try:
         return verify_bytes(profile, registry, data)
+    finally:
+        if registry is not None:
+            registry.close()
+
+
+def verify_files(profile: Profile, registry_factory: Callable[[], Registry],
+                 paths: list[Path]) -> list[VerifyResult]:
+    """Check many files in one process: one registry connection, the shared cache."""
+    try:
+        registry: Registry | None = registry_factory()
+    except Exception:  # the verdicts say the registry could not be reached
+        registry = None
+    try:
+        out = []
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b""
+            out.append(verify_bytes(profile, registry, data))
+        return out
     finally:
         if registry is not None:
             registry.close()

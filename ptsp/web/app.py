@@ -34,10 +34,16 @@ from signer.errors import SignerError
 from ..errors import PtspError
 from ..profile import Profile
 from ..registry import Record, Registry, Status
-from ..verify import SCHEMA_VERSION, VerifyReason, VerifyResult, common_name, registry_check
+from ..verify import (
+    SCHEMA_VERSION,
+    VerifyResult,
+    against_decree,
+    common_name,
+    registry_check,
+)
 from ..verifying import verify_bytes
 from .present import decree_view, fmt_date, result_view
-from .uploads import MAX_UPLOAD, UploadError, read_pdf_upload
+from .uploads import MAX_UPLOAD, UploadError, read_body, read_pdf_upload
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -141,9 +147,55 @@ def decree_dict(rec: Record, profile: Profile) -> dict[str, Any]:
     }
 
 
+REPORT_KEY_ENV = "PTSP_PORTAL_REPORT_KEY"
+"""Hex key that signs the result carried by the "download report" form; ``ptsp serve`` sets
+one for all its workers. Without it each process makes its own."""
+
+
+class _ReportTokens:
+    """The result page's report button carries the result itself, signed (HMAC-SHA256) so the
+    report PDF can only say what this portal found; nothing is stored between the requests."""
+
+    def __init__(self) -> None:
+        import os
+        import secrets
+
+        key = os.environ.get(REPORT_KEY_ENV)
+        self._key = bytes.fromhex(key) if key else secrets.token_bytes(32)
+
+    def make(self, doc: dict[str, Any]) -> str:
+        import base64
+        import hmac
+        import json
+        import zlib
+
+        body = base64.urlsafe_b64encode(zlib.compress(
+            json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), 6)).decode()
+        mac = hmac.new(self._key, body.encode(), "sha256").hexdigest()
+        return f"{body}.{mac}"
+
+    def read(self, token: str) -> dict[str, Any] | None:
+        import base64
+        import hmac
+        import json
+        import zlib
+
+        body, _, mac = token.rpartition(".")
+        want = hmac.new(self._key, body.encode(), "sha256").hexdigest()
+        if not body or not hmac.compare_digest(want, mac):
+            return None
+        try:
+            raw = zlib.decompressobj().decompress(base64.urlsafe_b64decode(body), 2_000_000)
+            doc = json.loads(raw)
+        except (ValueError, zlib.error):
+            return None
+        return doc if isinstance(doc, dict) else None
+
+
 def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> FastAPI:
     """The portal for ``profile``; ``registry_factory()`` opens the registry (once, lazily)."""
     registries = _Registries(registry_factory)
+    reports = _ReportTokens()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
         office=profile.office, max_mb=MAX_UPLOAD // (1024 * 1024), fmt_date=fmt_date)
@@ -230,14 +282,9 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         except (PtspError, SignerError) as e:  # our set-up, not the file: cannot check now
             log.error("verification could not run: %s", e)
             raise StarletteHTTPException(503, "verification unavailable") from e
-        if expected is not None and result.registry.number != expected.number:
-            # the holder's copy is some other document than the decree of this QR code
-            from dataclasses import replace
-
-            from ..verify import TIDAK_SAH
-            why = VerifyReason("not_this_decree", "Berkas yang diunggah bukan keputusan Nomor "
-                               f"{expected.number} yang dirujuk oleh kode QR ini.")
-            result = replace(result, verdict=TIDAK_SAH, reasons=(*result.reasons, why))
+        if expected is not None:
+            # the holder's copy may be some other document than the decree of this QR code
+            result = against_decree(result, expected.number)
         if registry is not None and result.registry.found and result.registry.number:
             try:
                 await run_in_threadpool(lambda: registry.record_event(
@@ -258,7 +305,8 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         upload = await read_pdf_upload(request)
         result = await _verify(upload.data)
         return templates.TemplateResponse(request, "result.html", {
-            **result_view(result), "filename": upload.filename})
+            **result_view(result), "filename": upload.filename,
+            "report_token": reports.make(result.as_dict())})
 
     @app.get("/v/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def decree_page(request: Request, token: str) -> Response:
@@ -277,7 +325,24 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
         result = await _verify(upload.data, expected=rec)
         return templates.TemplateResponse(request, "result.html", {
             **result_view(result), "filename": upload.filename, "token": token,
-            "d": decree_view(rec)})
+            "d": decree_view(rec), "report_token": reports.make(result.as_dict())})
+
+    @app.post("/laporan", include_in_schema=False)
+    async def report_download(request: Request) -> Response:
+        from urllib.parse import parse_qs
+
+        from ..verification_report import report_pdf
+
+        body = await read_body(request, 512 * 1024)
+        token = (parse_qs(body.decode("ascii", "replace")).get("hasil") or [""])[0]
+        doc = reports.read(token)
+        if doc is None:
+            return error(request, 400, "bad_request", "Laporan tidak dapat dibuat: hasil "
+                         "verifikasi tidak dikenali. Periksa ulang berkas Anda.")
+        pdf = await run_in_threadpool(report_pdf, doc, office=profile.office.name)
+        name = f"laporan-verifikasi-{str(doc.get('file_sha256', ''))[:12]}.pdf"
+        return Response(pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{name}"'})
 
     # -- JSON API ----------------------------------------------------------------------------
 
