@@ -153,7 +153,8 @@ def _green_elements(page) -> list[str]:
             if (!e.offsetParent && e.tagName !== 'BODY') continue;
             for (const st of [getComputedStyle(e), getComputedStyle(e, '::before')]) {
                 if (greens.includes(st.backgroundColor) || greens.includes(st.color)) {
-                    out.push(e.tagName + '.' + e.className + ': ' + e.textContent.trim().slice(0, 40));
+                    out.push(e.tagName + '.' + e.className + ': '
+                             + e.textContent.trim().slice(0, 40));
                 }
             }
         }
