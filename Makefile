@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 DEMO    ?= demo
 N       ?= 200
 
-.PHONY: setup demo test test-unit lint bench previews templates catalog clean
+.PHONY: setup demo test test-unit lint bench previews templates catalog clean bench-verify
 
 $(STAMP): pyproject.toml scripts/setup-debian.sh
 	bash scripts/setup-debian.sh
@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --count $(N)
+
+bench-verify: $(STAMP)
+	$(BIN)/python scripts/bench_verify.py --count $(N)
 
 previews: $(STAMP)
 	$(BIN)/python scripts/previews.py --out $(DEMO)/previews

@@ -36,6 +36,18 @@ _HEX_RE = re.compile(rb"<[0-9A-Fa-f]*>")
 _MAX_DEPTH = 40
 
 
+def _count_eof_markers(data: bytes) -> int:
+    """How many ``%%EOF`` start the file or a line (what ``_EOF_RE`` finds, without a slow
+    regular expression scan of the whole file)."""
+    n = 0
+    i = data.find(b"%%EOF")
+    while i >= 0:
+        if i == 0 or data[i - 1] in b"\r\n":
+            n += 1
+        i = data.find(b"%%EOF", i + 5)
+    return n
+
+
 def _revision_end(data: bytes, after: int) -> int:
     """Offset just past the ``%%EOF`` (and one end-of-line) that ends the section at ``after``."""
     i = data.find(b"%%EOF", after)
@@ -203,7 +215,7 @@ def _check_structure(data: bytes, reader: Any = None) -> StructureReport:
     # everything after the last revision must be whitespace
     if ends[-1] < 0 or data[ends[-1]:].strip(_WS):
         add("data_after_eof")
-    if len(_EOF_RE.findall(data)) != total:
+    if _count_eof_markers(data) != total:
         add("hidden_revision")
     if xrefs.hybrid_xrefs_present or b"/XRefStm" in data:
         add("hybrid_xref")

@@ -8,8 +8,10 @@ Installed once by :mod:`signer.validate` (:func:`install`):
   white space (a comment, a bad token, no end), it rewinds and calls pyHanko's own function, so
   every result and every error stays pyHanko's.
 * asn1crypto prepares every name attribute for comparison (RFC 4518 string preparation) per
-  parsed certificate; each decree brings fresh copies of the same names. The preparation is a
-  pure function of the string: it is memoised (bounded).
+  parsed certificate; each decree brings fresh copies of the same names, and path building
+  compares them hundreds of times. The preparation is a pure function of the string, and the
+  equality and the hashable form of a relative distinguished name are pure functions of its
+  encoding: all three are memoised (bounded; an input that raises is not remembered).
 
 ``tests/unit/test_signer_speedups.py`` checks both against the originals.
 """
@@ -83,6 +85,42 @@ def _memo_string_prep(original: Any) -> Any:
     return _ldap_string_prep
 
 
+def _memo_rdn(cls: Any) -> None:
+    """Memoise ``RelativeDistinguishedName.__eq__`` and ``.hashable`` by DER encoding."""
+    original_eq = cls.__eq__
+    original_hashable = cls.hashable.fget
+    eq_memo: dict[tuple[bytes, bytes], bool] = {}
+    hashable_memo: dict[bytes, str] = {}
+
+    def __eq__(self: Any, other: Any) -> Any:
+        if not isinstance(other, cls):
+            return original_eq(self, other)
+        key = (self.dump(), other.dump())
+        found = eq_memo.get(key)
+        if found is None:
+            found = bool(original_eq(self, other))
+            if len(eq_memo) >= _PREP_MAX:
+                eq_memo.clear()
+            eq_memo[key] = found
+        return found
+
+    def hashable(self: Any) -> str:
+        key = self.dump()
+        found = hashable_memo.get(key)
+        if found is None:
+            found = original_hashable(self)
+            if len(hashable_memo) >= _PREP_MAX:
+                hashable_memo.clear()
+            hashable_memo[key] = found
+        return found
+
+    __eq__.__wrapped__ = original_eq  # type: ignore[attr-defined]
+    hashable.__wrapped__ = original_hashable  # type: ignore[attr-defined]
+    cls.__eq__ = __eq__
+    cls.__hash__ = None  # as before: __eq__ without __hash__
+    cls.hashable = property(hashable)
+
+
 def install() -> None:
     """Install both speed-ups (idempotent)."""
     global _installed
@@ -96,4 +134,5 @@ def install() -> None:
             generic.read_hex_string_from_stream, generic.pdf_string)
         x509.NameTypeAndValue._ldap_string_prep = _memo_string_prep(  # type: ignore[method-assign]
             x509.NameTypeAndValue._ldap_string_prep)
+        _memo_rdn(x509.RelativeDistinguishedName)
         _installed = True

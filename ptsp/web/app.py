@@ -13,6 +13,7 @@ traceback.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
@@ -147,6 +148,10 @@ def decree_dict(rec: Record, profile: Profile) -> dict[str, Any]:
     }
 
 
+VERIFY_THREADS = 1
+"""Verifications running at once in one process (more wait their turn); ``ptsp serve
+--workers N`` gives N processes."""
+
 REPORT_KEY_ENV = "PTSP_PORTAL_REPORT_KEY"
 """Hex key that signs the result carried by the "download report" form; ``ptsp serve`` sets
 one for all its workers. Without it each process makes its own."""
@@ -196,6 +201,7 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
     """The portal for ``profile``; ``registry_factory()`` opens the registry (once, lazily)."""
     registries = _Registries(registry_factory)
     reports = _ReportTokens()
+    verify_slots = asyncio.Semaphore(VERIFY_THREADS)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
         office=profile.office, max_mb=MAX_UPLOAD // (1024 * 1024), fmt_date=fmt_date)
@@ -278,7 +284,10 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
     async def _verify(data: bytes, expected: Record | None = None) -> VerifyResult:
         registry = registries.get()
         try:
-            result = await run_in_threadpool(verify_bytes, profile, registry, data)
+            # one verification thread at a time per process: CPU-bound work under the GIL,
+            # so more threads add no throughput and starve the QR pages of the event loop
+            async with verify_slots:
+                result = await run_in_threadpool(verify_bytes, profile, registry, data)
         except (PtspError, SignerError) as e:  # our set-up, not the file: cannot check now
             log.error("verification could not run: %s", e)
             raise StarletteHTTPException(503, "verification unavailable") from e

@@ -100,3 +100,18 @@ def test_cache_parses_certificates_once_per_content(tmp_path):
     assert cache.root(other) is not a
     root.write_bytes(other.read_bytes())  # same path, other bytes: never the old entry
     assert cache.root(root) is not a
+
+
+def test_rdn_equality_and_hashable_memo_equal_the_originals():
+    from asn1crypto import x509
+
+    rdn = x509.RelativeDistinguishedName
+    names = [x509.Name.build({"common_name": cn, "organization_name": "DEMO"})
+             for cn in ("Budi  Santoso", "budi santoso", "Budi Santosa", "BUDI SANTOSO ")]
+    rdns = [x509.Name.load(n.dump()).chosen[i] for n in names for i in range(2)]
+    for a in rdns:
+        assert a.hashable == rdn.hashable.fget.__wrapped__(a)
+        for b in rdns:
+            assert (a == b) == rdn.__eq__.__wrapped__(a, b)
+            assert (a == b) == (a.hashable == b.hashable)
+    assert names[0] == names[1] and names[0] != names[2]
