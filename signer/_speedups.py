@@ -13,7 +13,13 @@ Installed once by :mod:`signer.validate` (:func:`install`):
   equality and the hashable form of a relative distinguished name are pure functions of its
   encoding: all three are memoised (bounded; an input that raises is not remembered).
 
-``tests/unit/test_signer_speedups.py`` checks both against the originals.
+* Every decree makes pyHanko's certificate validator check the same certificate, CRL and OCSP
+  signatures again (the chain, the TSA's chain, the revocation data of a batch). Whether a
+  signature verifies is a fact about its bytes: successful checks are remembered keyed by the
+  SHA-256 of the signed bytes, the signature, the public key and the algorithm (bounded);
+  a signature that fails is checked, and fails, every time.
+
+``tests/unit/test_signer_speedups.py`` checks these against the originals.
 """
 
 from __future__ import annotations
@@ -121,6 +127,34 @@ def _memo_rdn(cls: Any) -> None:
     cls.hashable = property(hashable)
 
 
+def _memo_signature_checks(cls: Any) -> None:
+    import hashlib
+
+    original = cls.validate_signature
+    ok: dict[tuple[bytes, bytes, bytes, bytes, str], bool] = {}
+    ok_lock = threading.Lock()
+
+    def validate_signature(self: Any, signature: bytes, signed_data: bytes,
+                           public_key_info: Any, signature_algorithm: Any,
+                           context: Any = None) -> None:
+        key = (hashlib.sha256(signed_data).digest(), bytes(signature), public_key_info.dump(),
+               signature_algorithm.dump(), repr(context))
+        if key in ok:
+            return
+        if context is None:
+            original(self, signature, signed_data, public_key_info, signature_algorithm)
+        else:
+            original(self, signature, signed_data, public_key_info, signature_algorithm,
+                     context)
+        with ok_lock:
+            if len(ok) >= _PREP_MAX:
+                ok.clear()
+            ok[key] = True
+
+    validate_signature.__wrapped__ = original  # type: ignore[attr-defined]
+    cls.validate_signature = validate_signature
+
+
 def install() -> None:
     """Install both speed-ups (idempotent)."""
     global _installed
@@ -135,4 +169,7 @@ def install() -> None:
         x509.NameTypeAndValue._ldap_string_prep = _memo_string_prep(  # type: ignore[method-assign]
             x509.NameTypeAndValue._ldap_string_prep)
         _memo_rdn(x509.RelativeDistinguishedName)
+        from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
+
+        _memo_signature_checks(DefaultSignatureValidator)
         _installed = True

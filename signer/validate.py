@@ -542,7 +542,22 @@ def _check_signature(
     )
 
 
+_CERT_INFOS: dict[bytes, CertificateInfo] = {}
+
+
 def _cert_info(cert: asn1_x509.Certificate) -> CertificateInfo:
+    """What a report shows of ``cert``; remembered by the certificate's SHA-256 (a pure
+    function of its bytes), as every decree carries the same few certificates."""
+    key = cert.sha256
+    found = _CERT_INFOS.get(key)
+    if found is None:
+        if len(_CERT_INFOS) >= 1024:
+            _CERT_INFOS.clear()
+        found = _CERT_INFOS[key] = _new_cert_info(cert)
+    return found
+
+
+def _new_cert_info(cert: asn1_x509.Certificate) -> CertificateInfo:
     validity = cert["tbs_certificate"]["validity"]
     return CertificateInfo(
         subject=cert.subject.human_friendly, issuer=cert.issuer.human_friendly,

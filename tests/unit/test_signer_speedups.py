@@ -115,3 +115,27 @@ def test_rdn_equality_and_hashable_memo_equal_the_originals():
             assert (a == b) == rdn.__eq__.__wrapped__(a, b)
             assert (a == b) == (a.hashable == b.hashable)
     assert names[0] == names[1] and names[0] != names[2]
+
+
+def test_signature_check_memo_remembers_only_successes():
+    """A good signature is remembered; a bad one (other bytes, same key) still fails, every
+    time."""
+    from asn1crypto import algos, keys
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from pyhanko_certvalidator.errors import InvalidSignature
+    from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    spki = keys.PublicKeyInfo.load(key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+    algo = algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"})
+    msg = b"keputusan 503/0001"
+    sig = key.sign(msg, ec.ECDSA(hashes.SHA256()))
+    v = DefaultSignatureValidator()
+    for _ in range(2):
+        v.validate_signature(sig, msg, spki, algo)
+        for bad_msg, bad_sig in ((msg + b"!", sig), (msg, sig[:-2] + bytes([sig[-2] ^ 1,
+                                                                          sig[-1]]))):
+            with pytest.raises(InvalidSignature):
+                v.validate_signature(bad_sig, bad_msg, spki, algo)
