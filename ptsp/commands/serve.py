@@ -72,8 +72,10 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int | None)
         from ptsp.web.app import REPORT_KEY_ENV
 
         # every worker builds the same app; they share the key of the report form
+        profile_path = getattr(c, "profile_path", None)
         os.environ[WORKER_ENV] = json.dumps({
-            "profile": str(c.profile_path) if c.profile_path else None, "db": c.db})
+            "profile": str(profile_path) if profile_path else None,
+            "db": getattr(c, "db", None)})
         os.environ.setdefault(REPORT_KEY_ENV, secrets.token_hex(32))
         click.echo(f"{workers} worker processes", err=True)
         uvicorn.run("ptsp.commands.serve:worker_app", factory=True, workers=workers,
