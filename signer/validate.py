@@ -528,7 +528,7 @@ def _check_signature(
         modification_level=mod,
         docmdp_ok=docmdp_ok,
         is_doc_timestamp=is_ts,
-        signer_subject=cert.subject.human_friendly,
+        signer_subject=_friendly(cert.subject),
         signer_fingerprint=cert.sha256.hex(),
         signer_title=title,
         signing_time=signing_time,
@@ -543,6 +543,18 @@ def _check_signature(
 
 
 _CERT_INFOS: dict[bytes, CertificateInfo] = {}
+_NAMES: dict[bytes, str] = {}
+
+
+def _friendly(name: asn1_x509.Name) -> str:
+    """``name.human_friendly``, remembered by the name's encoding (a pure function of it)."""
+    key = name.dump()
+    found = _NAMES.get(key)
+    if found is None:
+        if len(_NAMES) >= 1024:
+            _NAMES.clear()
+        found = _NAMES[key] = name.human_friendly
+    return found
 
 
 def _cert_info(cert: asn1_x509.Certificate) -> CertificateInfo:
@@ -560,7 +572,7 @@ def _cert_info(cert: asn1_x509.Certificate) -> CertificateInfo:
 def _new_cert_info(cert: asn1_x509.Certificate) -> CertificateInfo:
     validity = cert["tbs_certificate"]["validity"]
     return CertificateInfo(
-        subject=cert.subject.human_friendly, issuer=cert.issuer.human_friendly,
+        subject=_friendly(cert.subject), issuer=_friendly(cert.issuer),
         serial=format(cert.serial_number, "X"), not_before=validity["not_before"].native,
         not_after=validity["not_after"].native, fingerprint=cert.sha256.hex())
 
@@ -585,10 +597,10 @@ def _revocation_infos(dss: _Dss, chain: list[asn1_x509.Certificate]) -> tuple[Re
             data = basic["tbs_response_data"]
             rid = data["responder_id"]
             if rid.name == "by_name":
-                responder = rid.chosen.human_friendly
+                responder = _friendly(rid.chosen)
             else:
                 key_hash = rid.chosen.native
-                responder = next((c.subject.human_friendly for c in basic["certs"] or ()
+                responder = next((_friendly(c.subject) for c in basic["certs"] or ()
                                   if c.public_key.sha1 == key_hash),
                                  "kunci " + key_hash.hex())
             produced = data["produced_at"].native
@@ -602,7 +614,7 @@ def _revocation_infos(dss: _Dss, chain: list[asn1_x509.Certificate]) -> tuple[Re
                 out.append(RevocationInfo(
                     source="ocsp", issuer=responder, produced_at=produced,
                     next_update=single["next_update"].native,
-                    certificate=cert.subject.human_friendly,
+                    certificate=_friendly(cert.subject),
                     status=str(single["cert_status"].name)))
         except Exception:  # noqa: BLE001 - details only
             continue
@@ -614,7 +626,7 @@ def _revocation_infos(dss: _Dss, chain: list[asn1_x509.Certificate]) -> tuple[Re
             listed = any((tbs["issuer"].sha256, r["user_certificate"].native) in serials
                          for r in (tbs["revoked_certificates"] or ()))
             out.append(RevocationInfo(
-                source="crl", issuer=tbs["issuer"].human_friendly,
+                source="crl", issuer=_friendly(tbs["issuer"]),
                 produced_at=tbs["this_update"].native, next_update=tbs["next_update"].native,
                 certificate=None, status="listed" if listed else "not_listed"))
         except Exception:  # noqa: BLE001 - details only

@@ -7,6 +7,7 @@ Mount with ``cli.add_command(serve_command)``; it takes the office profile from
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import click
@@ -14,6 +15,11 @@ import click
 WORKER_ENV = "PTSP_SERVE_WORKER"
 """JSON ``{"profile": path or null, "db": url or null}`` for the worker processes of
 ``--workers N`` (each builds its own app with :func:`worker_app`)."""
+
+
+SWITCH_INTERVAL = 0.0005
+"""GIL switch interval of a portal process (Python's default is 5 ms): a verification thread
+holding the GIL then delays a QR page's next step by at most half a millisecond."""
 
 
 def _build_app(c: Any, registry_factory: Any) -> Any:
@@ -35,6 +41,7 @@ def worker_app() -> Any:
 
     from ptsp.cli import Ctx
 
+    sys.setswitchinterval(SWITCH_INTERVAL)
     conf = json.loads(os.environ[WORKER_ENV])
     c = Ctx(Path(conf["profile"]) if conf.get("profile") else None, conf.get("db"), False)
     return _build_app(c, c.registry)
@@ -82,5 +89,6 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int | None)
                     host=host, port=port, log_level="warning", server_header=False,
                     proxy_headers=False)
         return
+    sys.setswitchinterval(SWITCH_INTERVAL)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
                 proxy_headers=False)
