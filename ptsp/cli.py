@@ -311,8 +311,7 @@ def correct(ctx: click.Context, number: str, input_path: Path, reason: str,
 def verify(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
     """Check decrees: signature, signer's delegation, registry status. One file: the full
     report; several: one line each. Exit 0 only when every file is SAH."""
-    from .verify import people_time
-    from .verifying import verify_files
+    from .verify import people_time, verify_files
 
     c = _c(ctx)
     results = verify_files(c.profile, c.registry, list(files))

@@ -3,7 +3,7 @@
 Issues ``--count`` genuine B-LTA decrees once (cached under ``var/bench/verify``), then in one
 run:
 
-1. **cli** -- ``ptsp.verifying.verify_files`` (what ``ptsp verify FILE...`` runs) over all of
+1. **cli** -- ``ptsp.verify.verify_files`` (what ``ptsp verify FILE...`` runs) over all of
    them in this process: verifications per second and process CPU per verification (the first,
    cold verification included and also shown alone).
 2. **ptsp verify FILE...** -- the command itself, one process for all files (CPU of the child,
@@ -94,7 +94,7 @@ def prepare(work: Path, count: int) -> tuple[Path, str, list[Path]]:
 
 def bench_cli(profile_path: Path, db: str, pdfs: list[Path]) -> dict[str, Any]:
     from ptsp.cli import Ctx
-    from ptsp.verifying import verify_files
+    from ptsp.verify import verify_files
 
     c = Ctx(profile_path, db, False)
     profile = c.profile

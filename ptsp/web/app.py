@@ -41,8 +41,8 @@ from ..verify import (
     against_decree,
     common_name,
     registry_check,
+    verify_bytes,
 )
-from ..verifying import verify_bytes
 from .present import decree_view, fmt_date, result_view
 from .uploads import MAX_UPLOAD, UploadError, read_body, read_pdf_upload
 
@@ -340,7 +340,7 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry]) -> Fa
     async def report_download(request: Request) -> Response:
         from urllib.parse import parse_qs
 
-        from ..verification_report import report_pdf
+        from ..verify.report import report_pdf
 
         body = await read_body(request, 512 * 1024)
         token = (parse_qs(body.decode("ascii", "replace")).get("hasil") or [""])[0]

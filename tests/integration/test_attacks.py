@@ -567,7 +567,7 @@ def test_one_byte_flipped_checks_are_not_passed(decrees, genuine, client, tmp_pa
 def test_attack_table_twice_on_the_cached_path(decrees, genuine, crafted):
     """Issue 17: the table against the cached path (one cache, warm after the first round)
     twice in one process: the same verdicts and reasons, and never SAH."""
-    from ptsp.verifying import verify_bytes
+    from ptsp.verify import verify_bytes
     from signer.cache import ValidationCache
 
     profile = decrees.profile()

@@ -1,4 +1,4 @@
-"""The one verification core behind ``ptsp verify`` and the web portal.
+"""The verdict: the one verification core behind ``ptsp verify`` and the web portal.
 
 A decree is ``SAH`` only when every check passed: every signature intact, valid and covering
 what a reader sees; the chain trusted; the signer the delegated Kepala Dinas for this permit type
@@ -11,8 +11,7 @@ Besides pyHanko's difference analysis (in :func:`signer.validate.validate_pdf`) 
 through our own structural checks (:func:`check_structure`), written against the published PDF
 signature attacks (universal signature forgery, incremental saving, signature wrapping, shadow
 attacks, evil annotations, sneaky signatures): a verifier that trusts one analysis alone has been
-fooled before. The JSON shape of :meth:`VerifyResult.as_dict` is documented in
-``docs/verification-json.md`` and ``docs/verification.schema.json``.
+fooled before.
 """
 
 from __future__ import annotations
@@ -20,13 +19,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from signer.cache import ValidationCache
 from signer.delegation import Delegation, find_delegation
+from signer.structure import StructureReport, check_structure
 from signer.validate import (
     CertificateInfo,
     SignatureReport,
@@ -35,55 +33,23 @@ from signer.validate import (
     validate_pdf,
 )
 
-from .registry import Record, Registry, Status
-from .verify_structure import StructureReport, check_structure
-
-SAH = "SAH"
-TIDAK_SAH = "TIDAK SAH"
-TIDAK_DAPAT_DIPASTIKAN = "TIDAK DAPAT DIPASTIKAN"
-SCHEMA_VERSION = "1"
-WITA = ZoneInfo("Asia/Makassar")
-
-
-def iso_wita(value: datetime | None) -> str | None:
-    """ISO 8601 with the WITA offset (``2026-11-28T07:56:44+08:00``); None stays None."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(WITA).isoformat()
-
-
-def people_time(value: str | datetime | None) -> str:
-    """A time for people, in WITA: ``28 November 2026, 07.56 WITA`` ("-" when unknown)."""
-    from generator.dates import long_date
-
-    if not value:
-        return "-"
-    try:
-        dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    except ValueError:
-        return str(value)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    dt = dt.astimezone(WITA)
-    return f"{long_date(dt.date())}, {dt:%H.%M} WITA"
+from ..registry import Record, Registry, Status
+from .registry_check import _lookup, registry_check, status_reasons
+from .result import (
+    SAH,
+    TIDAK_DAPAT_DIPASTIKAN,
+    TIDAK_SAH,
+    RegistryCheck,
+    VerifyReason,
+    VerifyResult,
+    iso_wita,
+)
 
 # Codes that mean "could not be checked" rather than "checked and wrong".
 UNCERTAIN = frozenset({
     "revocation_unknown", "ades_indeterminate", "registry_unavailable", "no_trusted_time",
     "delegation_unknown", "structure_unchecked", "verification_error",
 })
-
-STATUS_ID = {
-    Status.ISSUED: "berlaku",
-    Status.RESERVED: "belum diterbitkan",
-    Status.VOIDED: "dibatalkan sebelum terbit",
-    Status.WITHDRAWN: "ditarik",
-    Status.CANCELLED: "dibatalkan",
-    Status.REVOKED: "dicabut",
-    Status.REPLACED: "diganti",
-}
 
 MESSAGES = {
     "data_after_eof": "Terdapat data tambahan di akhir berkas yang tidak tercakup tanda tangan.",
@@ -146,107 +112,11 @@ _CODE_CHECK = {
 }
 
 
-@dataclass(frozen=True)
-class VerifyReason:
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
-
 
 def _r(code: str) -> VerifyReason:
     return VerifyReason(code, MESSAGES[code])
 
 
-@dataclass(frozen=True)
-class RegistryCheck:
-    found: bool
-    status: str | None = None
-    status_label: str | None = None
-    hash_match: bool | None = None
-    matched_on: str | None = None
-    """"file" (the file as issued) | "signed_revision" (later validation data only) | None."""
-    number: str | None = None
-    permit: str | None = None
-    permit_name: str | None = None
-    holder_name: str | None = None
-    holder_nik_masked: str | None = None
-    issued_at: str | None = None
-    replaced_by: str | None = None
-    replaces: str | None = None
-    status_reason: str | None = None
-    status_decree: str | None = None
-    status_changed_at: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    verdict: str
-    reasons: tuple[VerifyReason, ...]
-    number: str | None
-    permit: str | None
-    permit_name: str | None
-    holder_name: str | None
-    holder_nik_masked: str | None
-    signer: str | None
-    signer_title: str | None
-    signed_at: str | None
-    pades_level: str | None
-    delegation: str | None
-    registry: RegistryCheck
-    file_sha256: str
-    signatures: tuple[dict[str, Any], ...] = field(default=())
-    checks: tuple[dict[str, str], ...] = field(default=())
-    delegation_detail: dict[str, Any] | None = None
-    signed_revision_sha256: str | None = None
-    later_revisions: str | None = None
-    """"none" | "validation_data" (DSS / document timestamps only) | "other" | None."""
-    checked_at: str | None = None
-    """When the check ran (ISO 8601, WITA offset)."""
-    claimed_number: str | None = None
-    """The number the signed revision of the file itself carries (its metadata)."""
-    best_signature_time: str | None = None
-    """The earliest time the file is proven to have existed signed: the trusted signature
-    timestamp (ISO 8601, WITA offset); None without one."""
-    trust_roots: tuple[dict[str, str], ...] = field(default=())
-    """The roots the chains were checked against: ``{subject, fingerprint}``."""
-
-    @property
-    def valid(self) -> bool:
-        return self.verdict == SAH
-
-    def as_dict(self) -> dict[str, Any]:
-        """The documented JSON shape (``docs/verification-json.md``)."""
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "valid": self.valid,
-            "verdict": self.verdict,
-            "reasons": [r.as_dict() for r in self.reasons],
-            "checks": list(self.checks),
-            "number": self.number,
-            "permit": self.permit,
-            "permit_name": self.permit_name,
-            "holder": {"name": self.holder_name, "nik_masked": self.holder_nik_masked},
-            "signer": self.signer,
-            "signer_title": self.signer_title,
-            "signed_at": self.signed_at,
-            "pades_level": self.pades_level,
-            "delegation": self.delegation,
-            "delegation_detail": self.delegation_detail,
-            "registry": self.registry.as_dict(),
-            "file_sha256": self.file_sha256,
-            "signed_revision_sha256": self.signed_revision_sha256,
-            "later_revisions": self.later_revisions,
-            "signatures": list(self.signatures),
-            "checked_at": self.checked_at,
-            "claimed_number": self.claimed_number,
-            "best_signature_time": self.best_signature_time,
-            "trust_roots": list(self.trust_roots),
-        }
 
 
 def _claimed_number(reader: Any, revision: int) -> str | None:
@@ -269,56 +139,6 @@ def _is_approval(emb: Any) -> bool:
         return False
 
 
-def _lookup(registry: Registry | None, digests: list[tuple[str, str | None]],
-            claimed: str | None) -> tuple[Record | None, str | None, str | None]:
-    """(record, matched_on, error): matched_on "file" / "signed_revision" / None (no match)."""
-    if registry is None:
-        return None, None, "registry_unavailable"
-    try:
-        for kind, digest in digests:
-            if digest:
-                rec = registry.by_sha256(digest)
-                if rec is not None:
-                    return rec, kind, None
-        if claimed:
-            rec = registry.get(claimed)
-            if rec is not None:
-                return rec, None, None
-    except Exception:  # noqa: BLE001 - the verdict says the registry could not be reached
-        return None, None, "registry_unavailable"
-    return None, None, None
-
-
-def registry_check(rec: Record | None, *, hash_match: bool | None = None,
-                   matched_on: str | None = None) -> RegistryCheck:
-    """What the report shows of a registry record (masked NIK only)."""
-    if rec is None:
-        return RegistryCheck(found=False)
-    return RegistryCheck(
-        found=True, status=rec.status.value, status_label=STATUS_ID.get(rec.status),
-        hash_match=hash_match, matched_on=matched_on, number=rec.number, permit=rec.permit,
-        permit_name=(rec.data or {}).get("permit_name"), holder_name=rec.holder_name,
-        holder_nik_masked=rec.holder_nik_masked,
-        issued_at=rec.issued_at.isoformat() if rec.issued_at else None,
-        replaced_by=rec.replaced_by, replaces=rec.replaces, status_reason=rec.status_reason,
-        status_decree=rec.status_decree,
-        status_changed_at=rec.status_changed_at.isoformat() if rec.status_changed_at else None)
-
-
-def status_reasons(rec: Record) -> list[VerifyReason]:
-    """Why a registered decree is not (or no longer) in force; empty when it is."""
-    if rec.status in (Status.WITHDRAWN, Status.CANCELLED, Status.REVOKED):
-        why = f" Alasan: {rec.status_reason}." if rec.status_reason else ""
-        by = f" berdasarkan {rec.status_decree}" if rec.status_decree else ""
-        return [VerifyReason(f"permit_{rec.status.value}",
-                             f"Izin ini telah {STATUS_ID[rec.status]}{by}.{why}")]
-    if rec.status == Status.REPLACED:
-        return [VerifyReason("permit_replaced", "Keputusan ini telah diganti dengan keputusan "
-                             f"Nomor {rec.replaced_by}.")]
-    if rec.status != Status.ISSUED:
-        return [VerifyReason("permit_not_issued", "Nomor ini tidak tercatat sebagai izin yang "
-                             "telah diterbitkan.")]
-    return []
 
 
 def common_name(subject: str | None) -> str | None:

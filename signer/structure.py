@@ -1,4 +1,5 @@
-"""Our own structural reading of a signed PDF, independent of pyHanko's difference analysis.
+"""Our own structural reading of a signed PDF, independent of pyHanko's difference analysis
+(the PDF-only checks, beside :mod:`signer.validate`).
 
 Written against the published PDF signature attacks (universal signature forgery, incremental
 saving, signature wrapping, shadow attacks, evil annotations, sneaky signatures): bytes after

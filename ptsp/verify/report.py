@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import PtspError
+from ..errors import PtspError
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"),
              Path("/usr/share/fonts/truetype/dejavu"))
@@ -37,8 +37,8 @@ def report_pdf(doc: dict[str, Any], *, office: str) -> bytes:
     """The report of one verification (``doc`` is ``VerifyResult.as_dict()``), as PDF bytes."""
     from fpdf import FPDF
 
-    from .verify import REVOCATION_STATUS_ID
-    from .verify import people_time as fmt_datetime
+    from .result import people_time as fmt_datetime
+    from .verdict import REVOCATION_STATUS_ID
 
     pdf = FPDF(format="A4")
     pdf.set_title(f"Laporan verifikasi: {doc['verdict']}")

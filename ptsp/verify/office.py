@@ -8,10 +8,11 @@ from pathlib import Path
 from signer.cache import ValidationCache, default_cache
 from signer.validate import TrustSettings
 
-from .profile import Profile
-from .registry import Registry
-from .signing import delegations
-from .verify import VerifyResult, verify_pdf
+from ..profile import Profile
+from ..registry import Registry
+from ..signing import delegations
+from .result import VerifyResult
+from .verdict import verify_pdf
 
 
 def verify_bytes(profile: Profile, registry: Registry | None, data: bytes, *,
