@@ -7,7 +7,7 @@ DEMO    ?= demo
 N       ?= 200
 KEYS    ?=
 
-.PHONY: setup demo test test-unit lint bench previews templates catalog clean
+.PHONY: setup demo test test-unit lint bench previews templates catalog clean bench-verify
 
 $(STAMP): pyproject.toml scripts/setup-debian.sh
 	bash scripts/setup-debian.sh
@@ -33,6 +33,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --count $(N)
+
+bench-verify: $(STAMP)
+	$(BIN)/python scripts/bench_verify.py --count $(N)
 
 previews: $(STAMP)
 	$(BIN)/python scripts/previews.py --out $(DEMO)/previews

@@ -304,29 +304,41 @@ def correct(ctx: click.Context, number: str, input_path: Path, reason: str,
 
 # -- verify -----------------------------------------------------------------------------------
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON document on stdout (an array for more than one file).")
 @click.pass_context
-def verify(ctx: click.Context, file: Path, as_json: bool) -> None:
-    """Check a decree: signature, signer's delegation, registry status. Exit 0 only when SAH."""
-    from .verifying import verify_file
+def verify(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Check decrees: signature, signer's delegation, registry status. One file: the full
+    report; several: one line each. Exit 0 only when every file is SAH."""
+    from .verify import people_time, verify_files
 
     c = _c(ctx)
-    result = verify_file(c.profile, c.registry, file)
+    results = verify_files(c.profile, c.registry, list(files))
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+        docs = [r.as_dict() for r in results]
+        click.echo(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False,
+                              indent=1))
+    elif len(results) > 1:
+        for file, result in zip(files, results, strict=True):
+            first = result.reasons[0].code if result.reasons else ""
+            click.echo("\t".join((result.verdict, str(file), result.number or "-", first)))
     else:
+        file, result = files[0], results[0]
         click.echo(f"{result.verdict}: {file}")
         for r in result.reasons:
             click.echo(f"  - {r.message} [{r.code}]")
         for label, value in (("Nomor", result.number), ("Izin", result.permit_name),
                              ("Pemegang", result.holder_name), ("Penanda tangan", result.signer),
-                             ("Waktu tanda tangan", result.signed_at),
+                             ("Waktu tanda tangan",
+                              people_time(result.signed_at) if result.signed_at else None),
                              ("Tingkat PAdES", result.pades_level),
-                             ("Status register", result.registry.status_label)):
+                             ("Status register", result.registry.status_label),
+                             ("Diperiksa", people_time(result.checked_at))):
             if value:
                 click.echo(f"  {label}: {value}")
-    sys.exit(0 if result.valid else EXIT_FAIL)
+    sys.exit(0 if all(r.valid for r in results) else EXIT_FAIL)
 
 
 @cli.group()

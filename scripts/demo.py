@@ -62,7 +62,7 @@ def issue_and_verify(args: argparse.Namespace, out: Path) -> int:
     pdfs = sorted(decrees.glob("*.pdf"))
     # The same check as `ptsp verify FILE`, in one process for the whole folder.
     from ptsp.cli import Ctx
-    from ptsp.verifying import verify_file
+    from ptsp.verify import verify_file
 
     ctx = Ctx(None, None, False)
     verdicts: dict[str, int] = {}

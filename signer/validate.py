@@ -36,18 +36,27 @@ from typing import Any
 from asn1crypto import cms, crl, ocsp
 from asn1crypto import x509 as asn1_x509
 
+from . import _speedups
+from .cache import ValidationCache
 from .errors import ValidationError
 from .keys import load_certificate
+
+_speedups.install()
 
 __all__ = [
     "AdesReport",
     "AdesSignatureResult",
+    "CertificateInfo",
     "ModificationLevel",
+    "OpenedPdf",
     "Reason",
+    "RevocationInfo",
     "SignatureReport",
     "TrustSettings",
+    "ValidationCache",
     "ValidationReport",
     "ades_validate",
+    "open_pdf",
     "simulate_future",
     "validate_pdf",
 ]
@@ -106,6 +115,41 @@ class ModificationLevel(enum.Enum):
     FORM_FILLING = "form_filling"
     ANNOTATIONS = "annotations"
     OTHER = "other"
+    NOT_ANALYSED = "not_analysed"
+    """pyHanko's difference analysis was not run (the caller runs its own, see
+    :func:`validate_pdf` ``diff_analysis``)."""
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What a person checking a certificate wants to see."""
+
+    subject: str
+    issuer: str
+    serial: str
+    """Serial number, upper-case hex."""
+    not_before: datetime
+    not_after: datetime
+    fingerprint: str
+    """SHA-256 of the DER, lower-case hex."""
+
+
+@dataclass(frozen=True)
+class RevocationInfo:
+    """One piece of revocation evidence embedded in the file (DSS) about a certificate."""
+
+    source: str
+    """"ocsp" | "crl"."""
+    issuer: str
+    """The OCSP responder, or the CRL's issuer."""
+    produced_at: datetime | None
+    """OCSP: when the response was produced; CRL: its thisUpdate."""
+    next_update: datetime | None
+    certificate: str | None
+    """Subject of the certificate an OCSP response is about (None for a CRL)."""
+    status: str
+    """OCSP: "good" | "revoked" | "unknown"; CRL: "listed" when it lists a certificate of
+    the chain, else "not_listed"."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +196,17 @@ class SignatureReport:
     offline has ``False``: a revoked certificate cannot be detected then."""
     signed_revision_end: int = 0
     """Offset just past the revision this signature covers."""
+    certificate: CertificateInfo | None = None
+    """The signer's (or for a document timestamp, the TSA's) certificate."""
+    chain: tuple[CertificateInfo, ...] = ()
+    """The validated path from the signer's certificate up to the trust root (empty when no
+    path to a trusted root was found)."""
+    signature_algorithm: str | None = None
+    """e.g. "sha256_rsa" (digest and signature mechanism)."""
+    tsa: CertificateInfo | None = None
+    """The certificate of the TSA that issued the signature timestamp, if any."""
+    revocation: tuple[RevocationInfo, ...] = ()
+    """Revocation evidence in the file about the certificates of the chain."""
 
     @property
     def ok(self) -> bool:
@@ -224,10 +279,13 @@ def _open(data: bytes) -> Any:
     return reader, sigs
 
 
-def _load_roots(trust: TrustSettings) -> list[asn1_x509.Certificate]:
+def _load_roots(trust: TrustSettings,
+                cache: ValidationCache | None = None) -> list[asn1_x509.Certificate]:
     if not trust.roots:
         raise ValidationError("no trust roots given: cannot check any certificate chain")
     try:
+        if cache is not None:
+            return [cache.root(p) for p in trust.roots]
         return [load_certificate(p) for p in trust.roots]
     except (OSError, ValueError) as e:
         raise ValidationError(f"cannot read a trust root: {e}") from e
@@ -244,24 +302,29 @@ class _Dss:
         return bool(self.ocsps or self.crls)
 
 
-def _read_dss(reader: Any) -> _Dss:
+def _read_dss(reader: Any, cache: ValidationCache | None = None) -> _Dss:
     out = _Dss([], [], [])
     try:
         dss = reader.root["/DSS"]
     except KeyError:
         return out
-    for key, kind, target in (
-        ("/Certs", asn1_x509.Certificate, out.certs),
-        ("/OCSPs", ocsp.OCSPResponse, out.ocsps),
-        ("/CRLs", crl.CertificateList, out.crls),
-    ):
+    loaders: tuple[tuple[str, Any, list[Any]], ...]
+    if cache is not None:
+        loaders = (("/Certs", cache.certificate, out.certs),
+                   ("/OCSPs", cache.ocsp_response, out.ocsps),
+                   ("/CRLs", cache.crl, out.crls))
+    else:
+        loaders = (("/Certs", asn1_x509.Certificate.load, out.certs),
+                   ("/OCSPs", ocsp.OCSPResponse.load, out.ocsps),
+                   ("/CRLs", crl.CertificateList.load, out.crls))
+    for key, load, target in loaders:
         try:
             refs = dss[key]
         except KeyError:
             continue
         for ref in refs:
             try:
-                target.append(kind.load(ref.get_object().data))  # type: ignore[attr-defined]
+                target.append(load(ref.get_object().data))
             except Exception:  # a broken DSS entry only means less evidence
                 continue
     return out
@@ -374,6 +437,7 @@ def _check_signature(
     trust: TrustSettings,
     at: datetime | None,
     later_doc_ts: bool,
+    skip_diff: bool = False,
 ) -> SignatureReport:
     from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 
@@ -389,7 +453,7 @@ def _check_signature(
     if is_ts:
         gen_time = _doc_ts_gen_time(emb)
         ts_vc = _vc(roots, dss, extra, moment=gen_time or at, allow_fetching=fetch)
-        status = validate_pdf_timestamp(emb, validation_context=ts_vc)
+        status = validate_pdf_timestamp(emb, validation_context=ts_vc, skip_diff=skip_diff)
         signing_time = status.timestamp
         ts_trusted = bool(status.intact and status.valid and status.trusted)
         claimed = None
@@ -400,7 +464,7 @@ def _check_signature(
         tst_time = _tst_gen_time(emb.signer_info)
         vc = _vc(roots, dss, extra, moment=tst_time or at, allow_fetching=fetch)
         status = validate_pdf_signature(
-            emb, signer_validation_context=vc, ts_validation_context=vc
+            emb, signer_validation_context=vc, ts_validation_context=vc, skip_diff=skip_diff
         )
         tsv = status.timestamp_validity
         ts_trusted = bool(tsv is not None and tsv.intact and tsv.valid and tsv.trusted)
@@ -409,7 +473,8 @@ def _check_signature(
             reasons.append("untrusted_timestamp")
             vc = _vc(roots, dss, extra, moment=at, allow_fetching=fetch)
             status = validate_pdf_signature(
-                emb, signer_validation_context=vc, ts_validation_context=vc
+                emb, signer_validation_context=vc, ts_validation_context=vc,
+                skip_diff=skip_diff,
             )
         signing_time = tsv.timestamp if tsv is not None else None
         claimed = status.signer_reported_dt
@@ -431,11 +496,12 @@ def _check_signature(
 
     coverage_level = getattr(status, "coverage", None)
     coverage = _COVERAGE.get(getattr(coverage_level, "name", ""), "partial")
-    mod = _modification_level(status)
+    mod = ModificationLevel.NOT_ANALYSED if skip_diff else _modification_level(status)
     docmdp_ok = bool(getattr(status, "docmdp_ok", True) is not False)
     if coverage == "partial":
         reasons.append("partial_coverage")
-    if not docmdp_ok or mod not in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES):
+    if not docmdp_ok or mod not in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES,
+                                    ModificationLevel.NOT_ANALYSED):
         if status.intact:
             reasons.append("modified_after_signing")
 
@@ -462,7 +528,7 @@ def _check_signature(
         modification_level=mod,
         docmdp_ok=docmdp_ok,
         is_doc_timestamp=is_ts,
-        signer_subject=cert.subject.human_friendly,
+        signer_subject=_friendly(cert.subject),
         signer_fingerprint=cert.sha256.hex(),
         signer_title=title,
         signing_time=signing_time,
@@ -472,7 +538,136 @@ def _check_signature(
         reasons=tuple(_reason(c) for c in reasons),
         revocation_checked=dss.has_revinfo or fetch,
         signed_revision_end=int(br[2]) + int(br[3]),
+        **_details(emb, cert, status, dss, is_ts),
     )
+
+
+_CERT_INFOS: dict[bytes, CertificateInfo] = {}
+_NAMES: dict[bytes, str] = {}
+
+
+def _friendly(name: asn1_x509.Name) -> str:
+    """``name.human_friendly``, remembered by the name's encoding (a pure function of it)."""
+    key = name.dump()
+    found = _NAMES.get(key)
+    if found is None:
+        if len(_NAMES) >= 1024:
+            _NAMES.clear()
+        found = _NAMES[key] = name.human_friendly
+    return found
+
+
+def _cert_info(cert: asn1_x509.Certificate) -> CertificateInfo:
+    """What a report shows of ``cert``; remembered by the certificate's SHA-256 (a pure
+    function of its bytes), as every decree carries the same few certificates."""
+    key = cert.sha256
+    found = _CERT_INFOS.get(key)
+    if found is None:
+        if len(_CERT_INFOS) >= 1024:
+            _CERT_INFOS.clear()
+        found = _CERT_INFOS[key] = _new_cert_info(cert)
+    return found
+
+
+def _new_cert_info(cert: asn1_x509.Certificate) -> CertificateInfo:
+    validity = cert["tbs_certificate"]["validity"]
+    return CertificateInfo(
+        subject=_friendly(cert.subject), issuer=_friendly(cert.issuer),
+        serial=format(cert.serial_number, "X"), not_before=validity["not_before"].native,
+        not_after=validity["not_after"].native, fingerprint=cert.sha256.hex())
+
+
+def _path_infos(path: Any) -> tuple[CertificateInfo, ...]:
+    if path is None:
+        return ()
+    try:
+        certs = list(path.iter_certs(include_root=True))
+    except Exception:  # noqa: BLE001 - details only
+        return ()
+    return tuple(_cert_info(c) for c in reversed(certs))
+
+
+def _revocation_infos(dss: _Dss, chain: list[asn1_x509.Certificate]) -> tuple[RevocationInfo, ...]:
+    serials = {(c.issuer.sha256, c.serial_number): c for c in chain}
+    issuers = {c.issuer.sha256 for c in chain}
+    out: list[RevocationInfo] = []
+    for resp in dss.ocsps:
+        try:
+            basic = resp["response_bytes"]["response"].parsed
+            data = basic["tbs_response_data"]
+            rid = data["responder_id"]
+            if rid.name == "by_name":
+                responder = _friendly(rid.chosen)
+            else:
+                key_hash = rid.chosen.native
+                responder = next((_friendly(c.subject) for c in basic["certs"] or ()
+                                  if c.public_key.sha1 == key_hash),
+                                 "kunci " + key_hash.hex())
+            produced = data["produced_at"].native
+            for single in data["responses"]:
+                cid = single["cert_id"]
+                cert = next((c for (_ih, sn), c in serials.items()
+                             if sn == cid["serial_number"].native
+                             and c.issuer.sha1 == cid["issuer_name_hash"].native), None)
+                if cert is None:
+                    continue
+                out.append(RevocationInfo(
+                    source="ocsp", issuer=responder, produced_at=produced,
+                    next_update=single["next_update"].native,
+                    certificate=_friendly(cert.subject),
+                    status=str(single["cert_status"].name)))
+        except Exception:  # noqa: BLE001 - details only
+            continue
+    for c in dss.crls:
+        try:
+            tbs = c["tbs_cert_list"]
+            if tbs["issuer"].sha256 not in issuers:
+                continue
+            listed = any((tbs["issuer"].sha256, r["user_certificate"].native) in serials
+                         for r in (tbs["revoked_certificates"] or ()))
+            out.append(RevocationInfo(
+                source="crl", issuer=_friendly(tbs["issuer"]),
+                produced_at=tbs["this_update"].native, next_update=tbs["next_update"].native,
+                certificate=None, status="listed" if listed else "not_listed"))
+        except Exception:  # noqa: BLE001 - details only
+            continue
+    return tuple(out)
+
+
+def _details(emb: Any, cert: asn1_x509.Certificate, status: Any, dss: _Dss,
+             is_ts: bool) -> dict[str, Any]:
+    """Who, with what and against which evidence, for the technical part of a report."""
+    path = getattr(status, "validation_path", None)
+    chain_certs: list[asn1_x509.Certificate] = [cert]
+    try:
+        if path is not None:
+            chain_certs = list(path.iter_certs(include_root=True))
+    except Exception:  # noqa: BLE001
+        pass
+    tsa = None
+    if not is_ts:
+        tsv = getattr(status, "timestamp_validity", None)
+        tsa_cert = getattr(tsv, "signing_cert", None)
+        if tsa_cert is not None:
+            tsa = _cert_info(tsa_cert)
+            try:
+                tsa_path = getattr(tsv, "validation_path", None)
+                if tsa_path is not None:
+                    chain_certs.extend(tsa_path.iter_certs(include_root=False))
+                else:
+                    chain_certs.append(tsa_cert)
+            except Exception:  # noqa: BLE001
+                chain_certs.append(tsa_cert)
+    algorithm = None
+    try:
+        info = emb.signer_info
+        algorithm = (f"{info['digest_algorithm']['algorithm'].native}_"
+                     f"{info['signature_algorithm'].signature_algo}")
+    except Exception:  # noqa: BLE001 - details only
+        pass
+    return {"certificate": _cert_info(cert), "chain": _path_infos(path),
+            "signature_algorithm": algorithm, "tsa": tsa,
+            "revocation": _revocation_infos(dss, chain_certs)}
 
 
 def _broken_signature(emb: Any) -> SignatureReport:
@@ -499,24 +694,59 @@ def _broken_signature(emb: Any) -> SignatureReport:
 # -- public ----------------------------------------------------------------------------------
 
 
-def validate_pdf(
-    data: bytes, trust: TrustSettings, *, at: datetime | None = None
-) -> ValidationReport:
-    """Check every signature and document timestamp in ``data``. Never raises for bad input."""
-    file_sha = hashlib.sha256(data).hexdigest()
-    roots = _load_roots(trust)
+@dataclass(frozen=True)
+class OpenedPdf:
+    """A PDF parsed once, to be shared by :func:`validate_pdf` and other readers of the same
+    bytes (e.g. a structural check). ``problem`` is a reason code when it could not be read."""
+
+    data: bytes
+    reader: Any
+    signatures: tuple[Any, ...]
+    problem: str | None = None
+
+
+def open_pdf(data: bytes) -> OpenedPdf:
+    """Parse ``data`` (pyHanko's reader) and find its signatures. Never raises."""
     problem = _precheck(data)
     if problem is not None:
-        return _unreadable(file_sha, problem)
+        return OpenedPdf(data, None, (), problem)
     try:
         reader, sigs = _open(data)
     except Exception:
-        return _unreadable(file_sha, "malformed_pdf")
+        return OpenedPdf(data, None, (), "malformed_pdf")
+    return OpenedPdf(data, reader, tuple(sigs))
+
+
+def validate_pdf(
+    data: bytes,
+    trust: TrustSettings,
+    *,
+    at: datetime | None = None,
+    cache: ValidationCache | None = None,
+    opened: OpenedPdf | None = None,
+    diff_analysis: bool = True,
+) -> ValidationReport:
+    """Check every signature and document timestamp in ``data``. Never raises for bad input.
+
+    ``cache`` keeps parsed trust roots, certificates, OCSP responses and CRLs across calls
+    (keyed by their bytes' digest). ``opened`` is ``open_pdf(data)`` when the caller parsed the
+    file already. ``diff_analysis=False`` skips pyHanko's difference analysis of later
+    revisions (``modification_level`` is then ``NOT_ANALYSED``): only for a caller that makes
+    its own, stricter analysis of what later revisions changed, and refuses the document when
+    that one cannot run.
+    """
+    file_sha = hashlib.sha256(data).hexdigest()
+    roots = _load_roots(trust, cache)
+    if opened is None or opened.data is not data:
+        opened = open_pdf(data)
+    if opened.problem is not None:
+        return _unreadable(file_sha, opened.problem)
+    reader, sigs = opened.reader, list(opened.signatures)
     if not sigs:
         return ValidationReport(True, (), (_reason("no_signature"),), None, file_sha)
 
     try:
-        dss = _read_dss(reader)
+        dss = _read_dss(reader, cache)
     except Exception:  # a damaged DSS is a damaged file, not a crash
         return _unreadable(file_sha, "malformed_pdf")
     ts_revisions = []
@@ -530,7 +760,8 @@ def validate_pdf(
     for emb in sigs:
         try:
             later_ts = any(r > emb.signed_revision for r in ts_revisions)
-            reports.append(_check_signature(emb, roots, dss, trust, at, later_ts))
+            reports.append(_check_signature(emb, roots, dss, trust, at, later_ts,
+                                            skip_diff=not diff_analysis))
         except Exception:
             reports.append(_broken_signature(emb))
 

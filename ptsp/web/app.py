@@ -13,6 +13,7 @@ response carries security headers; errors are Indonesian messages (JSON
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
@@ -34,12 +35,18 @@ from signer.errors import SignerError
 from ..errors import PtspError
 from ..profile import Profile
 from ..registry import Record, Registry, Status
-from ..verify import SCHEMA_VERSION, VerifyReason, VerifyResult, common_name, registry_check
-from ..verifying import verify_bytes
-from .limits import Busy, VerifyGate, default_gate
+from ..verify import (
+    SCHEMA_VERSION,
+    VerifyResult,
+    against_decree,
+    common_name,
+    registry_check,
+    verify_bytes,
+)
 from .applicant import add_applicant_routes
+from .limits import Busy, VerifyGate, default_gate
 from .present import decree_view, fmt_date, result_view
-from .uploads import MAX_UPLOAD, UploadError, read_pdf_upload
+from .uploads import MAX_UPLOAD, UploadError, read_body, read_pdf_upload
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -170,6 +177,55 @@ BUSY = ("Layanan verifikasi sedang melayani banyak pemeriksaan. Silakan coba lag
         "{seconds} detik.")
 
 
+VERIFY_THREADS = 1
+"""Verifications running at once in one process (more wait their turn); ``ptsp serve
+--workers N`` gives N processes."""
+
+REPORT_KEY_ENV = "PTSP_PORTAL_REPORT_KEY"
+"""Hex key that signs the result carried by the "download report" form; ``ptsp serve`` sets
+one for all its workers. Without it each process makes its own."""
+
+
+class _ReportTokens:
+    """The result page's report button carries the result itself, signed (HMAC-SHA256) so the
+    report PDF can only say what this portal found; nothing is stored between the requests."""
+
+    def __init__(self) -> None:
+        import os
+        import secrets
+
+        key = os.environ.get(REPORT_KEY_ENV)
+        self._key = bytes.fromhex(key) if key else secrets.token_bytes(32)
+
+    def make(self, doc: dict[str, Any]) -> str:
+        import base64
+        import hmac
+        import json
+        import zlib
+
+        body = base64.urlsafe_b64encode(zlib.compress(
+            json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), 6)).decode()
+        mac = hmac.new(self._key, body.encode(), "sha256").hexdigest()
+        return f"{body}.{mac}"
+
+    def read(self, token: str) -> dict[str, Any] | None:
+        import base64
+        import hmac
+        import json
+        import zlib
+
+        body, _, mac = token.rpartition(".")
+        want = hmac.new(self._key, body.encode(), "sha256").hexdigest()
+        if not body or not hmac.compare_digest(want, mac):
+            return None
+        try:
+            raw = zlib.decompressobj().decompress(base64.urlsafe_b64decode(body), 2_000_000)
+            doc = json.loads(raw)
+        except (ValueError, zlib.error):
+            return None
+        return doc if isinstance(doc, dict) else None
+
+
 def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
                gate: VerifyGate | None = None) -> FastAPI:
     """The portal for ``profile``; ``registry_factory()`` opens the registry (once, lazily).
@@ -177,6 +233,8 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
     :func:`~.limits.default_gate`)."""
     registries = _Registries(registry_factory)
     admission = gate or default_gate()
+    reports = _ReportTokens()
+    verify_slots = asyncio.Semaphore(VERIFY_THREADS)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
         office=profile.office, max_mb=MAX_UPLOAD // (1024 * 1024), fmt_date=fmt_date)
@@ -269,18 +327,16 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
                       channel: str = "upload") -> VerifyResult:
         registry = registries.get()
         try:
-            result = await run_in_threadpool(verify_bytes, profile, registry, data)
+            # one verification thread at a time per process: CPU-bound work under the GIL,
+            # so more threads add no throughput and starve the QR pages of the event loop
+            async with verify_slots:
+                result = await run_in_threadpool(verify_bytes, profile, registry, data)
         except (PtspError, SignerError) as e:  # our set-up, not the file: cannot check now
             log.error("verification could not run: %s", e)
             raise StarletteHTTPException(503, "verification unavailable") from e
-        if expected is not None and result.registry.number != expected.number:
-            # the holder's copy is some other document than the decree of this QR code
-            from dataclasses import replace
-
-            from ..verify import TIDAK_SAH
-            why = VerifyReason("not_this_decree", "Berkas yang diunggah bukan keputusan Nomor "
-                               f"{expected.number} yang dirujuk oleh kode QR ini.")
-            result = replace(result, verdict=TIDAK_SAH, reasons=(*result.reasons, why))
+        if expected is not None:
+            # the holder's copy may be some other document than the decree of this QR code
+            result = against_decree(result, expected.number)
         if registry is not None:
             # counted apart from the office's audit trail: anonymous checks are not office actions
             number = result.registry.number if result.registry.found else None
@@ -310,7 +366,8 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
             upload = await read_pdf_upload(request)
             result = await _verify(upload.data)
         return templates.TemplateResponse(request, "result.html", {
-            **result_view(result), "filename": upload.filename})
+            **result_view(result), "filename": upload.filename,
+            "report_token": reports.make(result.as_dict())})
 
     @app.get("/v/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def decree_page(request: Request, token: str) -> Response:
@@ -330,7 +387,24 @@ def create_app(profile: Profile, registry_factory: Callable[[], Registry], *,
             result = await _verify(upload.data, expected=rec, channel="qr")
         return templates.TemplateResponse(request, "result.html", {
             **result_view(result), "filename": upload.filename, "token": token,
-            "d": decree_view(rec)})
+            "d": decree_view(rec), "report_token": reports.make(result.as_dict())})
+
+    @app.post("/laporan", include_in_schema=False)
+    async def report_download(request: Request) -> Response:
+        from urllib.parse import parse_qs
+
+        from ..verify.report import report_pdf
+
+        body = await read_body(request, 512 * 1024)
+        token = (parse_qs(body.decode("ascii", "replace")).get("hasil") or [""])[0]
+        doc = reports.read(token)
+        if doc is None:
+            return error(request, 400, "bad_request", "Laporan tidak dapat dibuat: hasil "
+                         "verifikasi tidak dikenali. Periksa ulang berkas Anda.")
+        pdf = await run_in_threadpool(report_pdf, doc, office=profile.office.name)
+        name = f"laporan-verifikasi-{str(doc.get('file_sha256', ''))[:12]}.pdf"
+        return Response(pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{name}"'})
 
     # -- JSON API ----------------------------------------------------------------------------
 

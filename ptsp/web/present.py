@@ -7,7 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..registry import Record, Status
-from ..verify import SAH, STATUS_ID, TIDAK_DAPAT_DIPASTIKAN, TIDAK_SAH, VerifyResult
+from ..verify import (
+    REVOCATION_STATUS_ID,
+    SAH,
+    STATUS_ID,
+    TIDAK_DAPAT_DIPASTIKAN,
+    TIDAK_SAH,
+    VerifyResult,
+)
 
 WITA = ZoneInfo("Asia/Makassar")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -23,8 +30,8 @@ VERDICT_TEXT = {
 CHECK_STATUS = {
     "passed": ("Lulus", "ok"),
     "failed": ("Gagal", "gagal"),
-    "unknown": ("Tidak dapat dipastikan", "pasti"),
-    "not_checked": ("Tidak diperiksa", "lewat"),
+    "unknown": ("Tidak dapat diperiksa", "lewat"),
+    "not_checked": ("Tidak dapat diperiksa", "lewat"),
 }
 STATUS_CLASS = {
     Status.ISSUED.value: "sah",
@@ -70,17 +77,51 @@ def status_badge(status: str | None) -> dict[str, str]:
 
 
 def result_view(result: VerifyResult) -> dict[str, Any]:
-    """What the result page needs, computed once."""
+    """What the result page needs, computed once.
+
+    ``other_decree`` is set when the file was uploaded on another decree's QR page: the page
+    then says so first and shows nothing green (no status badge, the check marks neutral)
+    beside the red verdict."""
+    other = next((r for r in result.reasons if r.code == "not_this_decree"), None)
+    checks = []
+    for c in result.checks:
+        state, css = CHECK_STATUS[c["status"]]
+        if other is not None and css == "ok":
+            css = "netral"
+        checks.append({**c, "state": state, "css": css})
     return {
         "r": result,
         "verdict_class": VERDICT_CLASS[result.verdict],
         "verdict_text": VERDICT_TEXT[result.verdict],
-        "checks": [{**c, "state": CHECK_STATUS[c["status"]][0],
-                    "css": CHECK_STATUS[c["status"]][1]} for c in result.checks],
+        "checks": checks,
         "signed_at": fmt_datetime(result.signed_at),
+        "checked_at": fmt_datetime(result.checked_at),
+        "best_time": fmt_datetime(result.best_signature_time),
         "issued_at": fmt_date(result.registry.issued_at),
-        "badge": status_badge(result.registry.status) if result.registry.found else None,
+        "badge": (status_badge(result.registry.status)
+                  if result.registry.found and other is None else None),
+        "other_decree": other,
+        "own_number": result.registry.number or result.claimed_number,
+        "signatures": [signature_view(s) for s in result.signatures],
     }
+
+
+def signature_view(sig: dict[str, Any]) -> dict[str, Any]:
+    """One signature or document timestamp of the technical details, dates for people."""
+    def cert(c: dict[str, Any] | None) -> dict[str, Any] | None:
+        if c is None:
+            return None
+        return {**c, "not_before": fmt_datetime(c["not_before"]),
+                "not_after": fmt_datetime(c["not_after"])}
+
+    return {**sig, "signing_time": fmt_datetime(sig.get("signing_time")),
+            "certificate": cert(sig.get("certificate")),
+            "chain": [cert(c) for c in sig.get("chain") or ()],
+            "tsa": cert(sig.get("tsa")),
+            "revocation": [{**r, "status": REVOCATION_STATUS_ID.get(r["status"], r["status"]),
+                            "produced_at": fmt_datetime(r["produced_at"]),
+                            "next_update": fmt_datetime(r["next_update"])}
+                           for r in sig.get("revocation") or ()]}
 
 
 def decree_view(rec: Record) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from ptsp.legal import certificate_issuer_name
 from ptsp.profile import load_profile
 from ptsp.registry import open_registry
 from ptsp.samples import sample_application
-from ptsp.verifying import verify_bytes
+from ptsp.verify import verify_bytes
 from signer.keys import load_certificate
 from tests.ptsp_support import write_profile
 from tests.signer_support import shared_services, shared_test_pki

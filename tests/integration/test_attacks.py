@@ -73,12 +73,29 @@ def codes(doc: dict[str, Any]) -> set[str]:
     return {r["code"] for r in doc["reasons"]}
 
 
+def _same(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without the time of the check (which differs between two runs)."""
+    return {k: v for k, v in doc.items() if k != "checked_at"}
+
+
+def assert_checks_consistent(doc: dict[str, Any]) -> None:
+    """Issue 13.2: ``passed`` only for a check that ran and held: a result that is not SAH
+    never has every check passed, and a failed reason's check is never passed."""
+    statuses = {c["name"]: c["status"] for c in doc["checks"]}
+    assert set(statuses.values()) <= {"passed", "failed", "not_checked"}, statuses
+    if doc["verdict"] != "SAH":
+        assert not all(s == "passed" for s in statuses.values()), (doc["verdict"], statuses)
+    else:
+        assert all(s == "passed" for s in statuses.values()), statuses
+
+
 def both(decrees, client, data: bytes, tmp_path) -> dict[str, Any]:
     """Verify with the CLI and the API; they must agree; return the document."""
     code, doc = cli_verify(decrees, data, tmp_path)
     api = api_verify(client, data)
-    assert api == doc
+    assert _same(api) == _same(doc)
     assert code == (0 if doc["verdict"] == "SAH" else 1)
+    assert_checks_consistent(doc)
     return doc
 
 
@@ -406,10 +423,23 @@ ATTACKS: dict[str, tuple[Any, set[str]]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def crafted(decrees, genuine):
+    """The attack variants, each crafted once (on first use) for the whole module."""
+    made: dict[str, bytes] = {}
+
+    def get(name: str) -> bytes:
+        if name not in made:
+            made[name] = ATTACKS[name][0](genuine, decrees.pki)
+        return made[name]
+
+    return get
+
+
 @pytest.mark.parametrize("name", sorted(ATTACKS))
-def test_attack_is_tidak_sah(name, decrees, genuine, client, tmp_path):
-    craft, expected = ATTACKS[name]
-    altered = craft(genuine, decrees.pki)
+def test_attack_is_tidak_sah(name, decrees, genuine, client, tmp_path, crafted):
+    _, expected = ATTACKS[name]
+    altered = crafted(name)
     assert altered != genuine
     doc = both(decrees, client, altered, tmp_path)
     assert doc["verdict"] == "TIDAK SAH" and doc["valid"] is False, (name, doc["reasons"])
@@ -521,3 +551,93 @@ def test_cli_json_matches_the_documented_schema(decrees, genuine, tmp_path):
     for data in (genuine, add_annotation(genuine), b"not a pdf"):
         _, doc = cli_verify(decrees, data, tmp_path)
         jsonschema.validate(doc, schema)
+
+
+def test_one_byte_flipped_checks_are_not_passed(decrees, genuine, client, tmp_path):
+    """Issue 13.2: one byte flipped in the middle: the signature and modification checks are
+    failed or could not be checked, never "passed"."""
+    doc = both(decrees, client, flip_in_signed_range(genuine), tmp_path)
+    assert doc["verdict"] == "TIDAK SAH"
+    statuses = {c["name"]: c["status"] for c in doc["checks"]}
+    for name in ("integrity", "modification", "certificate", "timestamp", "delegation"):
+        assert statuses[name] in ("failed", "not_checked"), (name, statuses)
+    assert statuses["integrity"] == "failed" and statuses["modification"] == "failed"
+
+
+def test_attack_table_twice_on_the_cached_path(decrees, genuine, crafted):
+    """Issue 17: the table against the cached path (one cache, warm after the first round)
+    twice in one process: the same verdicts and reasons, and never SAH."""
+    from ptsp.verify import verify_bytes
+    from signer.cache import ValidationCache
+
+    profile = decrees.profile()
+    cache = ValidationCache()
+    reg = decrees.registry()
+    try:
+        rounds = []
+        for _ in range(2):
+            out = {}
+            for name in sorted(ATTACKS):
+                r = verify_bytes(profile, reg, crafted(name), cache=cache)
+                out[name] = (r.verdict, tuple(x.code for x in r.reasons))
+                assert r.verdict != "SAH", name
+                assert_checks_consistent(r.as_dict())
+            out["genuine"] = (verify_bytes(profile, reg, genuine, cache=cache).verdict, ())
+            rounds.append(out)
+        assert cache.hits > 0
+    finally:
+        reg.close()
+    assert rounds[0] == rounds[1]
+    assert rounds[0]["genuine"][0] == "SAH"
+
+
+def test_cli_verifies_many_files(decrees, genuine, tmp_path):
+    """``ptsp verify FILE...``: one line each, a JSON array with --json, exit 1 if any is not
+    SAH."""
+    good = tmp_path / "asli.pdf"
+    good.write_bytes(genuine)
+    bad = tmp_path / "diubah.pdf"
+    bad.write_bytes(add_annotation(genuine))
+    base = ["--profile", str(decrees.profile_path), "--db", decrees.db, "verify"]
+    r = CliRunner().invoke(cli, [*base, str(good), str(bad)], catch_exceptions=False)
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("SAH\t") and str(good) in lines[0]
+    assert lines[1].startswith("TIDAK SAH\t") and "annotation_added" in lines[1]
+    r = CliRunner().invoke(cli, [*base, "--json", str(good), str(bad)], catch_exceptions=False)
+    docs = json.loads(r.stdout)
+    assert [d["verdict"] for d in docs] == ["SAH", "TIDAK SAH"] and r.exit_code == 1
+    r = CliRunner().invoke(cli, [*base, str(good), str(good)], catch_exceptions=False)
+    assert r.exit_code == 0
+
+
+def test_cli_times_are_wita(decrees, genuine, tmp_path):
+    path = tmp_path / "asli.pdf"
+    path.write_bytes(genuine)
+    r = CliRunner().invoke(cli, ["--profile", str(decrees.profile_path), "--db", decrees.db,
+                                 "verify", str(path)], catch_exceptions=False)
+    assert r.exit_code == 0
+    assert re.search(r"Waktu tanda tangan: \d{1,2} [A-Z][a-z]+ \d{4}, \d\d\.\d\d WITA",
+                     r.stdout), r.stdout
+    _, doc = cli_verify(decrees, genuine, tmp_path)
+    assert doc["signed_at"].endswith("+08:00") and doc["checked_at"].endswith("+08:00")
+
+
+def test_technical_details_in_json(decrees, genuine, tmp_path):
+    """Issue 17: per signature and timestamp: signer, issuer, serial, validity, algorithm,
+    TSA and attested time, revocation source and when produced; chain; level; best time."""
+    _, doc = cli_verify(decrees, genuine, tmp_path)
+    sig = next(s for s in doc["signatures"] if not s["doc_timestamp"])
+    cert = sig["certificate"]
+    assert "Budi Santoso" in cert["subject"] and "Issuing CA" in cert["issuer"]
+    assert cert["serial"] and cert["not_before"] < cert["not_after"]
+    assert sig["signature_algorithm"].startswith("sha256")
+    assert sig["tsa"] and sig["signing_time"]
+    assert len(sig["chain"]) >= 2 and "Root" in sig["chain"][-1]["subject"]
+    assert {r["source"] for r in sig["revocation"]} and all(
+        r["produced_at"] for r in sig["revocation"])
+    assert doc["best_signature_time"] == doc["signed_at"]
+    assert doc["trust_roots"] and doc["trust_roots"][0]["fingerprint"]
+    ts = next(s for s in doc["signatures"] if s["doc_timestamp"])
+    assert ts["certificate"] and ts["signing_time"]

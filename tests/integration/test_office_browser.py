@@ -157,7 +157,7 @@ def test_upload_review_sign_handover(browser, setup, shots):
     # -- the applicant's check: the copy is SAH and its QR link is the registry's ----------
     from concurrent.futures import ThreadPoolExecutor
 
-    from ptsp.verifying import verify_bytes
+    from ptsp.verify import verify_bytes
 
     registry = setup["office"].registry
     # on another thread: Playwright's sync API keeps an event loop running in this one

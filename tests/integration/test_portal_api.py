@@ -151,9 +151,19 @@ def test_serve_command_runs_uvicorn(decrees, monkeypatch):
         ctx.obj = {"ctx": Ctx(), "registry_factory": decrees.registry}
 
     root.add_command(serve_command)
-    r = CliRunner().invoke(root, ["serve", "--port", "8123"])
+    r = CliRunner().invoke(root, ["serve", "--port", "8123", "--workers", "1"])
     assert r.exit_code == 0, r.output
     assert seen["host"] == "127.0.0.1" and seen["port"] == 8123
     assert seen["app"].title.startswith("Portal Verifikasi")
     # the office's pages are served by the same app
     assert any(getattr(r, "path", "").startswith("/kantor") for r in seen["app"].routes)
+    # issue 17: by default one worker process per core, each building the app itself
+    seen.clear()
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    # set here so that monkeypatch removes what the command puts in the environment
+    monkeypatch.setenv("PTSP_SERVE_WORKER", "{}")
+    monkeypatch.setenv("PTSP_PORTAL_REPORT_KEY", "00" * 32)
+    r = CliRunner().invoke(root, ["serve", "--port", "8124"])
+    assert r.exit_code == 0, r.output
+    assert seen["workers"] == 3 and seen["factory"] is True
+    assert seen["app"] == "ptsp.commands.serve:worker_app"

@@ -140,3 +140,95 @@ def test_unknown_token_is_404(page, server):
     response = page.goto(f"{server.url}/v/{'A' * 32}")
     assert response is not None and response.status == 404
     assert "Keputusan tidak ditemukan" in page.content()
+
+
+GREEN = ("rgb(27, 122, 61)", "rgb(230, 244, 234)")  # --hijau, --hijau-muda
+
+
+def _green_elements(page) -> list[str]:
+    """Visible elements painted in the portal's greens (text, background, ::before marks)."""
+    return page.evaluate("""greens => {
+        const out = [];
+        for (const e of document.querySelectorAll('main *')) {
+            if (!e.offsetParent && e.tagName !== 'BODY') continue;
+            for (const st of [getComputedStyle(e), getComputedStyle(e, '::before')]) {
+                if (greens.includes(st.backgroundColor) || greens.includes(st.color)) {
+                    out.push(e.tagName + '.' + e.className + ': '
+                             + e.textContent.trim().slice(0, 40));
+                }
+            }
+        }
+        return out;
+    }""", list(GREEN))
+
+
+def test_other_decree_on_qr_page_says_so_and_nothing_green(page, server, decrees, shots):
+    """Issue 13.3: decree A uploaded on decree B's QR page: the page says plainly that the
+    file is another decree (A's own number), with nothing green beside the red verdict."""
+    a, b = decrees.pdfs[0], decrees.pdfs[1]
+    rec_a, rec_b = decrees.record_for(a), decrees.record_for(b)
+    page.goto(f"{server.url}/v/{rec_b.token}")
+    page.set_input_files("input[name=file]", str(a))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#vonis")
+    assert page.inner_text("#vonis").strip() == "TIDAK SAH"
+    other = page.inner_text("#keputusan-lain")
+    assert "keputusan lain" in other and rec_a.number in other and rec_b.number in other
+    assert page.inner_text("#nomor-berkas").strip() == rec_a.number
+    assert "not_this_decree" in page.inner_text("#alasan")
+    assert _green_elements(page) == []
+    assert page.locator("#status").count() == 0  # no BERLAKU badge
+    page.screenshot(path=str(shots / "qr-keputusan-lain.png"), full_page=True)
+
+
+def test_technical_details_collapsed_and_report_pdf(page, server, decrees, tmp_path, shots):
+    """Issue 17: the technical part is collapsed under the verdict; the report PDF opens and
+    says what the page says (verdict, each check, reasons, SHA-256, signer, roots)."""
+    import subprocess
+
+    upload(page, server, decrees.pdfs[1])
+    details = page.locator("details#rincian-teknis")
+    assert details.get_attribute("open") is None
+    assert not page.locator("details#rincian-teknis dl").first.is_visible()
+    page.click("details#rincian-teknis summary")
+    text = page.inner_text("details#rincian-teknis")
+    assert "Penerbit sertifikat" in text and "Rantai sertifikat" in text
+    assert "OCSP" in text or "CRL" in text
+    page.screenshot(path=str(shots / "rincian-teknis.png"), full_page=True)
+    verdict = page.inner_text("#vonis").strip()
+    sha = page.inner_text(".sidik code").strip()
+    checks = page.locator(".periksa li").all_inner_texts()
+    with page.expect_download() as dl:
+        page.click("#unduh-laporan")
+    out = tmp_path / "laporan.pdf"
+    dl.value.save_as(str(out))
+    assert out.read_bytes().startswith(b"%PDF-")
+    pdf_text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    flat = " ".join(pdf_text.split())
+    assert f"Hasil verifikasi: {verdict}" in flat
+    assert sha in flat.replace(" ", "") or sha in pdf_text
+    for line in checks:
+        label, state = line.split("\n")[-2:] if "\n" in line else (line, "")
+        assert " ".join(label.split()) in flat, label
+        assert f"{' '.join(label.split())}: {state.strip()}" in flat, line
+    assert "DEMO Budi Santoso Contoh" in flat and "Akar tepercaya" in flat
+
+
+def test_other_decree_report_says_the_same(page, server, decrees, tmp_path):
+    import subprocess
+
+    a, b = decrees.pdfs[0], decrees.pdfs[1]
+    rec_a, rec_b = decrees.record_for(a), decrees.record_for(b)
+    page.goto(f"{server.url}/v/{rec_b.token}")
+    page.set_input_files("input[name=file]", str(a))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#vonis")
+    with page.expect_download() as dl:
+        page.click("#unduh-laporan")
+    out = tmp_path / "laporan.pdf"
+    dl.value.save_as(str(out))
+    flat = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "Hasil verifikasi: TIDAK SAH" in flat
+    assert rec_a.number in flat and rec_b.number in flat and "keputusan lain" in flat

@@ -20,7 +20,7 @@ from generator.catalog import load_catalog
 from ptsp.profile import load_profile
 from ptsp.registry import open_registry
 from ptsp.samples import sample_batch
-from ptsp.verifying import verify_bytes
+from ptsp.verify import verify_bytes
 from signer.bsre import BsreIdentity, BsreKeySource, BsreV1Transport, BsreV2Transport
 from signer.csc import CscKeySource, sign_requests
 from signer.errors import KeyUnlockError

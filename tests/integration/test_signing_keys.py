@@ -17,7 +17,7 @@ from ptsp.cli import cli
 from ptsp.profile import load_profile
 from ptsp.registry import open_registry
 from ptsp.samples import sample_batch
-from ptsp.verifying import verify_bytes
+from ptsp.verify import verify_bytes
 from signer.keys import load_certificate
 from tests.ptsp_support import write_profile
 from tests.signer_support import (

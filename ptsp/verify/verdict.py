@@ -1,4 +1,4 @@
-"""The one verification core behind ``ptsp verify`` and the web portal.
+"""The verdict: the one verification core behind ``ptsp verify`` and the web portal.
 
 A decree is ``SAH`` only when every check passed: every signature intact, valid and covering
 what a reader sees; the chain trusted; the signer the delegated Kepala Dinas for this permit type
@@ -11,46 +11,45 @@ Besides pyHanko's difference analysis (in :func:`signer.validate.validate_pdf`) 
 through our own structural checks (:func:`check_structure`), written against the published PDF
 signature attacks (universal signature forgery, incremental saving, signature wrapping, shadow
 attacks, evil annotations, sneaky signatures): a verifier that trusts one analysis alone has been
-fooled before. The JSON shape of :meth:`VerifyResult.as_dict` is documented in
-``docs/verification-json.md`` and ``docs/verification.schema.json``.
+fooled before.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from signer.cache import ValidationCache
 from signer.delegation import Delegation, find_delegation
-from signer.validate import SignatureReport, TrustSettings, ValidationReport, validate_pdf
+from signer.structure import StructureReport, check_structure
+from signer.validate import (
+    CertificateInfo,
+    SignatureReport,
+    TrustSettings,
+    open_pdf,
+    validate_pdf,
+)
 
-from .registry import Record, Registry, Status
-from .verify_structure import StructureReport, check_structure
-
-SAH = "SAH"
-TIDAK_SAH = "TIDAK SAH"
-TIDAK_DAPAT_DIPASTIKAN = "TIDAK DAPAT DIPASTIKAN"
-SCHEMA_VERSION = "1"
+from ..registry import Record, Registry, Status
+from .registry_check import _lookup, registry_check, status_reasons
+from .result import (
+    SAH,
+    TIDAK_DAPAT_DIPASTIKAN,
+    TIDAK_SAH,
+    RegistryCheck,
+    VerifyReason,
+    VerifyResult,
+    iso_wita,
+)
 
 # Codes that mean "could not be checked" rather than "checked and wrong".
 UNCERTAIN = frozenset({
     "revocation_unknown", "ades_indeterminate", "registry_unavailable", "no_trusted_time",
     "delegation_unknown", "structure_unchecked", "verification_error",
 })
-
-STATUS_ID = {
-    Status.ISSUED: "berlaku",
-    Status.RESERVED: "belum diterbitkan",
-    Status.VOIDED: "dibatalkan sebelum terbit",
-    Status.WITHDRAWN: "ditarik",
-    Status.CANCELLED: "dibatalkan",
-    Status.REVOKED: "dicabut",
-    Status.REPLACED: "diganti",
-}
 
 MESSAGES = {
     "data_after_eof": "Terdapat data tambahan di akhir berkas yang tidak tercakup tanda tangan.",
@@ -113,160 +112,33 @@ _CODE_CHECK = {
 }
 
 
-@dataclass(frozen=True)
-class VerifyReason:
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
-
 
 def _r(code: str) -> VerifyReason:
     return VerifyReason(code, MESSAGES[code])
 
 
-@dataclass(frozen=True)
-class RegistryCheck:
-    found: bool
-    status: str | None = None
-    status_label: str | None = None
-    hash_match: bool | None = None
-    matched_on: str | None = None
-    """"file" (the file as issued) | "signed_revision" (later validation data only) | None."""
-    number: str | None = None
-    permit: str | None = None
-    permit_name: str | None = None
-    holder_name: str | None = None
-    holder_nik_masked: str | None = None
-    issued_at: str | None = None
-    replaced_by: str | None = None
-    replaces: str | None = None
-    status_reason: str | None = None
-    status_decree: str | None = None
-    status_changed_at: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    verdict: str
-    reasons: tuple[VerifyReason, ...]
-    number: str | None
-    permit: str | None
-    permit_name: str | None
-    holder_name: str | None
-    holder_nik_masked: str | None
-    signer: str | None
-    signer_title: str | None
-    signed_at: str | None
-    pades_level: str | None
-    delegation: str | None
-    registry: RegistryCheck
-    file_sha256: str
-    signatures: tuple[dict[str, Any], ...] = field(default=())
-    checks: tuple[dict[str, str], ...] = field(default=())
-    delegation_detail: dict[str, Any] | None = None
-    signed_revision_sha256: str | None = None
-    later_revisions: str | None = None
-    """"none" | "validation_data" (DSS / document timestamps only) | "other" | None."""
-
-    @property
-    def valid(self) -> bool:
-        return self.verdict == SAH
-
-    def as_dict(self) -> dict[str, Any]:
-        """The documented JSON shape (``docs/verification-json.md``)."""
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "valid": self.valid,
-            "verdict": self.verdict,
-            "reasons": [r.as_dict() for r in self.reasons],
-            "checks": list(self.checks),
-            "number": self.number,
-            "permit": self.permit,
-            "permit_name": self.permit_name,
-            "holder": {"name": self.holder_name, "nik_masked": self.holder_nik_masked},
-            "signer": self.signer,
-            "signer_title": self.signer_title,
-            "signed_at": self.signed_at,
-            "pades_level": self.pades_level,
-            "delegation": self.delegation,
-            "delegation_detail": self.delegation_detail,
-            "registry": self.registry.as_dict(),
-            "file_sha256": self.file_sha256,
-            "signed_revision_sha256": self.signed_revision_sha256,
-            "later_revisions": self.later_revisions,
-            "signatures": list(self.signatures),
-        }
-
-
-def _claimed_number(data: bytes) -> str | None:
-    """The registration number the signed revision says it carries (/Keywords ``nomor=...``)."""
-    from pypdf import PdfReader
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+def _claimed_number(reader: Any, revision: int) -> str | None:
+    """The registration number the signed revision says it carries (/Keywords ``nomor=...``),
+    read from that revision with pyHanko's reader (later revisions cannot change it)."""
     try:
-        meta = PdfReader(io.BytesIO(data)).metadata
-        text = str(meta.get("/Keywords") or "") if meta else ""
+        trailer = reader.get_historical_resolver(revision).trailer_view
+        info = trailer["/Info"].get_object() if "/Info" in trailer else None
+        text = str(info.get("/Keywords") or "") if info is not None else ""
     except Exception:  # noqa: BLE001 - any malformed file: no claim
         return None
     m = re.search(r"nomor=(\S{3,80})", text)
     return m.group(1) if m else None
 
 
-def _lookup(registry: Registry | None, digests: list[tuple[str, str | None]],
-            claimed: str | None) -> tuple[Record | None, str | None, str | None]:
-    """(record, matched_on, error): matched_on "file" / "signed_revision" / None (no match)."""
-    if registry is None:
-        return None, None, "registry_unavailable"
+def _is_approval(emb: Any) -> bool:
     try:
-        for kind, digest in digests:
-            if digest:
-                rec = registry.by_sha256(digest)
-                if rec is not None:
-                    return rec, kind, None
-        if claimed:
-            rec = registry.get(claimed)
-            if rec is not None:
-                return rec, None, None
-    except Exception:  # noqa: BLE001 - the verdict says the registry could not be reached
-        return None, None, "registry_unavailable"
-    return None, None, None
+        return bool(emb.sig_object_type == "/Sig")
+    except Exception:  # noqa: BLE001 - unreadable: not counted
+        return False
 
 
-def registry_check(rec: Record | None, *, hash_match: bool | None = None,
-                   matched_on: str | None = None) -> RegistryCheck:
-    """What the report shows of a registry record (masked NIK only)."""
-    if rec is None:
-        return RegistryCheck(found=False)
-    return RegistryCheck(
-        found=True, status=rec.status.value, status_label=STATUS_ID.get(rec.status),
-        hash_match=hash_match, matched_on=matched_on, number=rec.number, permit=rec.permit,
-        permit_name=(rec.data or {}).get("permit_name"), holder_name=rec.holder_name,
-        holder_nik_masked=rec.holder_nik_masked,
-        issued_at=rec.issued_at.isoformat() if rec.issued_at else None,
-        replaced_by=rec.replaced_by, replaces=rec.replaces, status_reason=rec.status_reason,
-        status_decree=rec.status_decree,
-        status_changed_at=rec.status_changed_at.isoformat() if rec.status_changed_at else None)
-
-
-def status_reasons(rec: Record) -> list[VerifyReason]:
-    """Why a registered decree is not (or no longer) in force; empty when it is."""
-    if rec.status in (Status.WITHDRAWN, Status.CANCELLED, Status.REVOKED):
-        why = f" Alasan: {rec.status_reason}." if rec.status_reason else ""
-        by = f" berdasarkan {rec.status_decree}" if rec.status_decree else ""
-        return [VerifyReason(f"permit_{rec.status.value}",
-                             f"Izin ini telah {STATUS_ID[rec.status]}{by}.{why}")]
-    if rec.status == Status.REPLACED:
-        return [VerifyReason("permit_replaced", "Keputusan ini telah diganti dengan keputusan "
-                             f"Nomor {rec.replaced_by}.")]
-    if rec.status != Status.ISSUED:
-        return [VerifyReason("permit_not_issued", "Nomor ini tidak tercatat sebagai izin yang "
-                             "telah diterbitkan.")]
-    return []
 
 
 def common_name(subject: str | None) -> str | None:
@@ -283,11 +155,20 @@ def common_name(subject: str | None) -> str | None:
 
 
 def verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegation],
-               registry: Registry | None, at: datetime | None = None) -> VerifyResult:
+               registry: Registry | None, at: datetime | None = None,
+               cache: ValidationCache | None = None) -> VerifyResult:
     """Check a decree file end to end. Never raises for bad input: a file that breaks one of
-    the readers underneath is ``TIDAK DAPAT DIPASTIKAN`` (it could not be checked)."""
+    the readers underneath is ``TIDAK DAPAT DIPASTIKAN`` (it could not be checked).
+
+    ``cache`` (see :mod:`signer.cache`) keeps what repeats across decrees - parsed trust
+    roots, certificates, OCSP responses, CRLs - keyed by their bytes' digest; a verdict is
+    never cached. The file is parsed once: pyHanko's signature validation and our structural
+    checks share the reader, and our structural checks stand in for pyHanko's difference
+    analysis (they are stricter: a later revision may only add validation data and invisible
+    document timestamps; when they cannot run the verdict is never SAH)."""
     try:
-        return _verify_pdf(data, trust=trust, delegations=delegations, registry=registry, at=at)
+        return _verify_pdf(data, trust=trust, delegations=delegations, registry=registry, at=at,
+                           cache=cache)
     except Exception:
         logging.getLogger(__name__).exception("verification could not finish")
         reason = _r("verification_error")
@@ -296,16 +177,20 @@ def verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegatio
             permit_name=None, holder_name=None, holder_nik_masked=None, signer=None,
             signer_title=None, signed_at=None, pades_level=None, delegation=None,
             registry=RegistryCheck(found=False), file_sha256=hashlib.sha256(data).hexdigest(),
-            checks=tuple({"name": n, "label": lbl,
-                          "status": "unknown" if n == "file" else "not_checked"}
+            checks=tuple({"name": n, "label": lbl, "status": NOT_CHECKED}
                          for n, lbl in CHECKS))
 
 
 def _verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegation],
-                registry: Registry | None, at: datetime | None = None) -> VerifyResult:
-    report = validate_pdf(data, trust, at=at)
+                registry: Registry | None, at: datetime | None = None,
+                cache: ValidationCache | None = None) -> VerifyResult:
+    checked_at = iso_wita(datetime.now(UTC))
+    roots = _roots_info(trust, cache)
+    opened = open_pdf(data)
+    report = validate_pdf(data, trust, at=at, cache=cache, opened=opened, diff_analysis=False)
     reasons: list[VerifyReason] = [VerifyReason(r.code, r.message) for r in report.all_reasons]
-    structure = check_structure(data) if report.readable and report.signatures else None
+    structure = check_structure(data, opened.reader) \
+        if report.readable and report.signatures else None
     if structure is not None:
         reasons.extend(_r(c) for c in structure.codes)
     approvals = report.approval_signatures
@@ -325,9 +210,12 @@ def _verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegati
     lta_only = structure is not None and structure.later_revisions in ("none", "validation_data")
     rec: Record | None = None
     matched_on = reg_error = None
+    claimed: str | None = None
     if report.readable and main is not None:
-        claimed = _claimed_number(data[:structure.signed_revision_end]) \
-            if structure is not None and structure.signed_revision_end else None
+        approval_sigs = [e for e in opened.signatures if _is_approval(e)]
+        claimed = _claimed_number(opened.reader, approval_sigs[0].signed_revision) \
+            if structure is not None and structure.signed_revision_end and approval_sigs \
+            else None
         digests = [("file", report.file_sha256)]
         if lta_only:
             digests.append(("signed_revision", signed_sha))
@@ -346,6 +234,17 @@ def _verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegati
             reasons.extend(status_reasons(rec))
 
     delegation_text, delegation_detail = None, None
+    ran: set[str] = set()
+    if main is not None:
+        ran.update(("file", "integrity"))
+        if structure is not None:
+            ran.add("modification")
+        if main.intact and main.valid:
+            ran.update(("certificate", "timestamp"))
+            if main.trusted and main.revocation_checked:
+                ran.add("revocation")
+        if not reg_error:
+            ran.add("registry")
     if main is not None and main.intact and main.valid:
         if signed_at is None:
             reasons.append(VerifyReason("no_trusted_time", "Waktu penandatanganan tidak "
@@ -360,6 +259,7 @@ def _verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegati
             found, _why = find_delegation(delegations, fingerprint=main.signer_fingerprint,
                                           subject=main.signer_subject, permit_code=permit,
                                           when=when)
+            ran.add("delegation")
             if found is None:
                 reasons.append(VerifyReason(
                     "not_delegate", "Penanda tangan bukan pejabat yang menerima pendelegasian "
@@ -392,13 +292,16 @@ def _verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegati
         permit_name=regcheck.permit_name, holder_name=rec.holder_name if rec else None,
         holder_nik_masked=rec.holder_nik_masked if rec else None, signer=signer,
         signer_title=main.signer_title if main else None,
-        signed_at=signed_at.isoformat() if signed_at else None,
+        signed_at=iso_wita(signed_at),
         pades_level=main.pades_level if main else None, delegation=delegation_text,
         registry=regcheck, file_sha256=report.file_sha256,
-        signatures=tuple(_signature_dict(s) for s in report.signatures),
-        checks=_checks(codes, report, rec), delegation_detail=delegation_detail,
+        signatures=tuple(_signature_dict(s, structure.later_revisions if structure else None)
+                         for s in report.signatures),
+        checks=_checks(codes, ran), delegation_detail=delegation_detail,
         signed_revision_sha256=signed_sha,
-        later_revisions=structure.later_revisions if structure else None)
+        later_revisions=structure.later_revisions if structure else None,
+        checked_at=checked_at, claimed_number=claimed, best_signature_time=iso_wita(signed_at),
+        trust_roots=roots)
 
 
 def _certificate_reasons(main: SignatureReport, structure: StructureReport,
@@ -417,38 +320,103 @@ def _certificate_reasons(main: SignatureReport, structure: StructureReport,
     return out
 
 
-def _signature_dict(s: SignatureReport) -> dict[str, Any]:
+_LATER = {"none": "none", "validation_data": "lta_updates"}
+REVOCATION_STATUS_ID = {"good": "baik (tidak dicabut)", "revoked": "dicabut",
+                        "unknown": "tidak diketahui", "listed": "tercantum (dicabut)",
+                        "not_listed": "tidak tercantum (tidak dicabut)"}
+
+
+def _cert_dict(c: CertificateInfo | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"subject": c.subject, "issuer": c.issuer, "serial": c.serial,
+            "not_before": iso_wita(c.not_before), "not_after": iso_wita(c.not_after),
+            "fingerprint": c.fingerprint}
+
+
+def _signature_dict(s: SignatureReport, later: str | None) -> dict[str, Any]:
+    level = s.modification_level.value
+    if level == "not_analysed":  # our structural analysis stands in for pyHanko's
+        level = _LATER.get(later or "", "other")
     return {
         "field": s.field_name, "intact": s.intact, "valid": s.valid, "trusted": s.trusted,
         "doc_timestamp": s.is_doc_timestamp, "coverage": s.coverage,
-        "modification_level": s.modification_level.value, "signer": s.signer_subject,
+        "modification_level": level, "signer": s.signer_subject,
         "signer_fingerprint": s.signer_fingerprint,
-        "signing_time": s.signing_time.isoformat() if s.signing_time else None,
+        "signing_time": iso_wita(s.signing_time),
         "timestamp_trusted": s.timestamp_trusted, "revocation_checked": s.revocation_checked,
         "pades_level": s.pades_level, "reasons": [r.code for r in s.reasons],
+        "certificate": _cert_dict(s.certificate),
+        "chain": [_cert_dict(c) for c in s.chain],
+        "signature_algorithm": s.signature_algorithm,
+        "tsa": _cert_dict(s.tsa),
+        "revocation": [{"source": r.source, "issuer": r.issuer,
+                        "produced_at": iso_wita(r.produced_at),
+                        "next_update": iso_wita(r.next_update),
+                        "certificate": r.certificate, "status": r.status}
+                       for r in s.revocation],
     }
 
 
-def _checks(codes: set[str], report: ValidationReport,
-            rec: Record | None) -> tuple[dict[str, str], ...]:
-    """One line per check: "passed" | "failed" | "unknown" | "not_checked"."""
-    failed: dict[str, str] = {}
+def _roots_info(trust: TrustSettings,
+                cache: ValidationCache | None) -> tuple[dict[str, str], ...]:
+    from signer.keys import load_certificate
+
+    out = []
+    for p in trust.roots:
+        try:
+            c = cache.root(p) if cache is not None else load_certificate(p)
+        except (OSError, ValueError):
+            continue
+        out.append({"subject": c.subject.human_friendly, "fingerprint": c.sha256.hex()})
+    return tuple(out)
+
+
+def against_decree(result: VerifyResult, number: str) -> VerifyResult:
+    """The result of a file uploaded on the QR page of decree ``number``: when the file is
+    another decree (or none the registry knows), it is TIDAK SAH, the reason says so plainly
+    with the file's own number, and the registry check fails."""
+    from dataclasses import replace
+
+    if result.registry.number == number:
+        return result
+    own = result.registry.number or result.claimed_number
+    if own:
+        message = (f"Berkas yang diunggah adalah keputusan lain, yaitu Nomor {own}, bukan "
+                   f"keputusan Nomor {number} yang dirujuk oleh kode QR ini.")
+    else:
+        message = (f"Berkas yang diunggah bukan keputusan Nomor {number} yang dirujuk oleh "
+                   "kode QR ini.")
+    why = VerifyReason("not_this_decree", message)
+    checks = tuple({**c, "status": FAILED} if c["name"] == "registry" else c
+                   for c in result.checks)
+    return replace(result, verdict=TIDAK_SAH, reasons=(why, *result.reasons), checks=checks)
+
+
+PASSED, FAILED, NOT_CHECKED = "passed", "failed", "not_checked"
+
+# A reason code may say more than one check failed: a digest mismatch is a changed content.
+_ALSO_FAILS = {"digest_mismatch": ("modification",), "revoked_certificate": ("certificate",)}
+
+
+def _checks(codes: set[str], ran: set[str]) -> tuple[dict[str, str], ...]:
+    """One line per check: ``failed`` when a reason says it failed; ``passed`` only when it
+    ran to the end and held; otherwise ``not_checked`` (it could not run, or ran without an
+    answer, e.g. revocation status unknown). A file that is not SAH never has every check
+    passed: every reason code belongs to a check."""
+    failed: set[str] = set()
+    uncertain: set[str] = set()
     for code in codes:
-        check = _CODE_CHECK.get(code, "registry")
-        state = "unknown" if code in UNCERTAIN else "failed"
-        if failed.get(check) != "failed":
-            failed[check] = state
-    blocked = not report.readable or not report.approval_signatures
+        names = (_CODE_CHECK.get(code, "registry"), *_ALSO_FAILS.get(code, ()))
+        (uncertain if code in UNCERTAIN else failed).update(names)
     out = []
     for name, label in CHECKS:
         if name in failed:
-            status = failed[name]
-        elif blocked and name != "file":
-            status = "not_checked"
-        elif name == "registry" and rec is None:
-            status = "not_checked"
+            status = FAILED
+        elif name in ran and name not in uncertain:
+            status = PASSED
         else:
-            status = "passed"
+            status = NOT_CHECKED
         out.append({"name": name, "label": label, "status": status})
     return tuple(out)
 

@@ -1,4 +1,5 @@
-"""Our own structural reading of a signed PDF, independent of pyHanko's difference analysis.
+"""Our own structural reading of a signed PDF, independent of pyHanko's difference analysis
+(the PDF-only checks, beside :mod:`signer.validate`).
 
 Written against the published PDF signature attacks (universal signature forgery, incremental
 saving, signature wrapping, shadow attacks, evil annotations, sneaky signatures): bytes after
@@ -34,6 +35,18 @@ _WS = b" \t\r\n\x00\x0c"
 _EOF_RE = re.compile(rb"(?:^|[\r\n])%%EOF")
 _HEX_RE = re.compile(rb"<[0-9A-Fa-f]*>")
 _MAX_DEPTH = 40
+
+
+def _count_eof_markers(data: bytes) -> int:
+    """How many ``%%EOF`` start the file or a line (what ``_EOF_RE`` finds, without a slow
+    regular expression scan of the whole file)."""
+    n = 0
+    i = data.find(b"%%EOF")
+    while i >= 0:
+        if i == 0 or data[i - 1] in b"\r\n":
+            n += 1
+        i = data.find(b"%%EOF", i + 5)
+    return n
 
 
 def _revision_end(data: bytes, after: int) -> int:
@@ -173,16 +186,17 @@ def _der_length(blob: bytes) -> int:
     return 2 + n + int.from_bytes(blob[2:2 + n], "big")
 
 
-def check_structure(data: bytes) -> StructureReport:
+def check_structure(data: bytes, reader: Any = None) -> StructureReport:
     """Our own structural reading of a signed decree, independent of pyHanko's difference
-    analysis (it uses pyHanko's parser only to read objects). Never raises."""
+    analysis (it uses pyHanko's parser only to read objects). ``reader``: pyHanko's reader of
+    ``data`` when the caller has one already. Never raises."""
     try:
-        return _check_structure(data)
+        return _check_structure(data, reader)
     except Exception:  # noqa: BLE001 - a file we cannot read is not a file we may call SAH
         return StructureReport(("structure_unchecked",), 0, None, "other")
 
 
-def _check_structure(data: bytes) -> StructureReport:
+def _check_structure(data: bytes, reader: Any = None) -> StructureReport:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     codes: list[str] = []
@@ -191,7 +205,8 @@ def _check_structure(data: bytes) -> StructureReport:
         if code not in codes:
             codes.append(code)
 
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    if reader is None:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
     xrefs = reader.xrefs
     total = xrefs.total_revisions
     ends = []
@@ -201,7 +216,7 @@ def _check_structure(data: bytes) -> StructureReport:
     # everything after the last revision must be whitespace
     if ends[-1] < 0 or data[ends[-1]:].strip(_WS):
         add("data_after_eof")
-    if len(_EOF_RE.findall(data)) != total:
+    if _count_eof_markers(data) != total:
         add("hidden_revision")
     if xrefs.hybrid_xrefs_present or b"/XRefStm" in data:
         add("hybrid_xref")
