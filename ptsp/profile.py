@@ -269,6 +269,7 @@ def _take(table: dict[str, Any], cls: type, where: str, base: Path,
 
 _TABLES = {"office", "signer", "authority", "numbering", "verification", "signature", "keys",
            "trust", "storage", "demo"}
+_TABLES |= {"cluster"}  # read by ptsp.cluster.settings
 
 
 def load_profile(path: Path | None = None) -> Profile:
