@@ -41,7 +41,13 @@ def make_app(broker: str, *, backend: str = "", visibility_timeout: float = 300.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": visibility_timeout},
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout,
+            # Redis: look for tasks whose worker vanished every half visibility timeout
+            # (kombu's default sweep is every 100 s whatever the timeout)
+            "unacked_restore_interval": max(1, int(visibility_timeout // 2)),
+            "unacked_restore_throttle": 1,
+        },
         task_default_queue=QUEUE,
         task_serializer="json",
         result_serializer="json",

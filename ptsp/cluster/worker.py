@@ -180,6 +180,10 @@ def run_worker(broker: str, settings: WorkerSettings, *, concurrency: int, backe
                visibility_timeout: float = 300.0, hostname: str | None = None,
                loglevel: str = "WARNING") -> int:
     """Serve conversion tasks until stopped (SIGTERM: finish the tasks at hand, then exit)."""
+    import warnings
+
+    # Celery warns about root once per start; containers commonly run as root.
+    warnings.filterwarnings("ignore", message=".*superuser privileges.*")
     configure(settings)
     app = worker_app(broker, backend=backend, visibility_timeout=visibility_timeout)
     w = app.Worker(concurrency=concurrency, pool="prefork", loglevel=loglevel,
