@@ -186,8 +186,10 @@ def run_worker(broker: str, settings: WorkerSettings, *, concurrency: int, backe
     warnings.filterwarnings("ignore", message=".*superuser privileges.*")
     configure(settings)
     app = worker_app(broker, backend=backend, visibility_timeout=visibility_timeout)
+    node = hostname or f"ptsp@{STATE.hostname}-{os.getpid()}"
+    STATE.hostname = node  # how results name the worker that made (or refused) them
     w = app.Worker(concurrency=concurrency, pool="prefork", loglevel=loglevel,
-                   hostname=hostname or f"ptsp@{STATE.hostname}-{os.getpid()}",
+                   hostname=node,
                    without_heartbeat=True, without_mingle=True, without_gossip=True,
                    quiet=True, optimization="fair")
     w.start()

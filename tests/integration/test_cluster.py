@@ -195,7 +195,7 @@ def test_a_document_that_crashes_libreoffice_fails_alone(tmp_path, redis_url):
         (bad,) = [o for o in report["outcomes"] if o["status"] == "failed"]
         assert bad["application_id"] == records[2]["application_id"]
         assert bad["number"], "the failed decree keeps its number for the re-run"
-        assert "LibreOffice" in bad["errors"][0] and "worker crashy" in bad["errors"][0], bad
+        assert "LibreOffice" in bad["errors"][0] and "worker crashy@test" in bad["errors"][0], bad
     finally:
         stop_worker(w)
     assert gone(pids_matching(str(wd).encode()), 30) == []
