@@ -20,6 +20,7 @@ from typing import Any
 
 QUEUE = "ptsp.convert"
 TASK = "ptsp.convert"
+ECHO = "ptsp.echo"  # a round trip with a decree's payload and no work: the broker's cost
 
 
 def default_backend(broker: str) -> str:

@@ -24,7 +24,7 @@ from generator.errors import ConversionError, RenderError
 from ..pipeline import Pipeline, StageTimes
 from ..profile import Profile
 from ..registry import Record
-from .app import QUEUE, TASK, make_app
+from .app import ECHO, QUEUE, TASK, make_app
 from .errors import ClusterError
 from .jobs import (
     OfficeBundle,
@@ -51,6 +51,7 @@ class RemoteStats:
     sent: int = 0
     received: int = 0
     failed: int = 0
+    thread_cpu_s: float = 0.0  # CPU of the thread that talks to the broker
 
 
 class RemoteConversions:
@@ -72,8 +73,8 @@ class RemoteConversions:
         self.app = make_app(settings.broker, backend=settings.backend,
                             visibility_timeout=settings.visibility_timeout)
         self._redis_results = str(self.app.conf.result_backend).startswith("redis")
-        self._inbox: queue.Queue[tuple[str, dict[str, Any], Future[dict[str, Any]]] | None] = \
-            queue.Queue()
+        self._inbox: queue.Queue[tuple[str, str, list[Any], str, Future[dict[str, Any]]]
+                                 | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -103,12 +104,24 @@ class RemoteConversions:
         worker's reason when it could not make one)."""
         if self._thread is None:
             self.check()
-        fut: Future[dict[str, Any]] = Future()
-        self._inbox.put((tid, job, fut))
-        meta = fut.result()
+        meta = self._call(TASK, tid, [job], job_digest(job))
         if not meta.get("ok"):
             raise ConversionError(f"worker {meta.get('worker', '?')}: {meta.get('error')}")
         return base64.b64decode(meta["pdf"])
+
+    def echo(self, payload: str, reply_size: int) -> dict[str, Any]:
+        """One round trip through the broker and a worker, with no work done there."""
+        import uuid
+
+        return self._call(ECHO, f"ptsp:echo:{uuid.uuid4().hex}", [payload, reply_size], None)
+
+    def _call(self, name: str, tid: str, args: list[Any],
+              digest: str | None) -> dict[str, Any]:
+        if self._thread is None:
+            self.check()
+        fut: Future[dict[str, Any]] = Future()
+        self._inbox.put((name, tid, args, digest or "", fut))
+        return fut.result()
 
     def convert(self, docx: bytes, name: str = "document") -> bytes:
         raise ConversionError("the distributed mode renders on its workers: use produce()")
@@ -134,7 +147,11 @@ class RemoteConversions:
 
         outstanding: OrderedDict[str, _Pending] = OrderedDict()
         stopping = False
+        clock = time.thread_time()
         while True:
+            now = time.thread_time()
+            self.stats.thread_cpu_s += now - clock
+            clock = now
             while not stopping:
                 try:
                     item = self._inbox.get_nowait() if outstanding else \
@@ -166,7 +183,7 @@ class RemoteConversions:
             del outstanding[tid]
             if not isinstance(value, dict):
                 self._settle(p, error=f"task failed: {type(value).__name__}: {value}")
-            elif value.get("job") != p.digest:
+            elif p.digest and value.get("job") != p.digest:
                 self._settle(p, error="a result of an older task for the same number came "
                              "back; run the batch again")
             else:
@@ -177,19 +194,19 @@ class RemoteConversions:
                 except Exception:  # noqa: BLE001 - it expires anyway
                     pass
 
-    def _send(self, tid: str, job: dict[str, Any], fut: Future[dict[str, Any]],
-              outstanding: OrderedDict[str, _Pending]) -> None:
+    def _send(self, name: str, tid: str, args: list[Any], digest: str,
+              fut: Future[dict[str, Any]], outstanding: OrderedDict[str, _Pending]) -> None:
         try:
-            if self._redis_results:
+            if self._redis_results and digest:
                 # a result an earlier run left under this number is not this task's
                 self.app.AsyncResult(tid).forget()
-            result = self.app.send_task(TASK, args=[job], task_id=tid, queue=QUEUE)
+            result = self.app.send_task(name, args=args, task_id=tid, queue=QUEUE)
         except Exception as e:  # noqa: BLE001
             fut.set_result({"ok": False, "worker": "-", "error":
                             f"could not send the task to {_safe(self.settings.broker)}: {e}"})
             return
         self.stats.sent += 1
-        outstanding[tid] = _Pending(result, fut, job_digest(job),
+        outstanding[tid] = _Pending(result, fut, digest,
                                     time.monotonic() + self.settings.result_timeout)
 
     def _settle(self, p: _Pending, *, value: dict[str, Any] | None = None,

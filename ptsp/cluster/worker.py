@@ -32,7 +32,7 @@ from generator.convert import LibreOfficePool, PoolSettings
 from generator.errors import GeneratorError
 from generator.render import DecreeRenderer, RenderInput
 
-from .app import TASK, make_app
+from .app import ECHO, TASK, make_app
 from .errors import ClusterError, TemplateMismatch
 from .jobs import VERSION, catalog_digest, file_digest, job_digest
 
@@ -164,6 +164,13 @@ def convert_task(job: dict[str, Any]) -> dict[str, Any]:
                    "ms": round((time.perf_counter() - t) * 1000, 1)}
 
 
+def echo_task(payload: str, reply_size: int) -> dict[str, Any]:
+    """Nothing but the trip: a job-sized payload in, a PDF-sized answer out (``make bench``
+    measures the broker's cost per decree with it)."""
+    return {"ok": True, "worker": STATE.hostname, "got": len(payload),
+            "pdf": "A" * reply_size}
+
+
 def worker_app(broker: str, *, backend: str = "", visibility_timeout: float = 300.0) -> Any:
     """The Celery app with the task and the child start/stop hooks registered."""
     from celery.signals import worker_process_init, worker_process_shutdown
@@ -171,6 +178,7 @@ def worker_app(broker: str, *, backend: str = "", visibility_timeout: float = 30
     app = make_app(broker, backend=backend, visibility_timeout=visibility_timeout)
     app.conf.worker_proc_alive_timeout = 60
     app.task(name=TASK, acks_late=True, reject_on_worker_lost=True)(convert_task)
+    app.task(name=ECHO, acks_late=True, reject_on_worker_lost=True)(echo_task)
     worker_process_init.connect(lambda **_: start_child(), weak=False)
     worker_process_shutdown.connect(lambda **_: stop_child(), weak=False)
     return app
