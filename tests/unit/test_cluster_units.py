@@ -104,3 +104,28 @@ def test_an_unreachable_broker_is_a_clear_error():
         remote.check()
     with pytest.raises(ClusterError, match="no broker"):
         RemoteConversions(ClusterSettings())
+
+
+def test_one_worker_renders_for_each_office_with_its_own_letterhead(tmp_path):
+    """Tasks carry their office: two offices' decrees from one worker each name their own
+    office (the render side; the registry and key stay with each office's signer)."""
+    from generator.render import docx_text
+    from ptsp.cluster import worker
+    from ptsp.cluster.jobs import OfficeBundle
+
+    worker.configure(worker.WorkerSettings(workdir=tmp_path / "w"))
+    texts = []
+    for regency in ("Kabupaten Balangan", "Kabupaten Tabalong"):
+        ctx = load_profile().render_context()
+        ctx["office"] = {**ctx["office"], "regency": regency}
+        job = _job()
+        job["office"] = OfficeBundle(regency, ctx, None).as_json()
+        tdir, catalog = worker._template_set(job)
+        r = worker._renderer(job, tdir)
+        app = validate_record(job["record"], RecordRef("t", 1), catalog)
+        from generator.render import RenderInput
+
+        texts.append(docx_text(r.render(catalog.get("SIPB"), app, RenderInput(
+            job["number"], job["verify_url"], date(2026, 12, 3)))).upper())
+    assert "TABALONG" not in texts[0] and "TABALONG" in texts[1]
+    assert len(worker.STATE.renderers) == 2
