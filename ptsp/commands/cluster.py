@@ -9,8 +9,9 @@ import click
 
 
 @click.command("worker")
-@click.option("--broker", metavar="URL", envvar="PTSP_BROKER", required=True,
-              help="Celery broker: redis://HOST:PORT/DB or amqp://USER:PASS@HOST:PORT//.")
+@click.option("--broker", metavar="URL", envvar="PTSP_BROKER",
+              help="Celery broker: redis://HOST:PORT/DB or amqp://USER:PASS@HOST:PORT// "
+                   "(default: the profile's [cluster] broker).")
 @click.option("--backend", metavar="URL", default="",
               help="Result backend (default: the Redis broker itself, rpc:// for AMQP).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None,
@@ -30,7 +31,7 @@ import click
 @click.option("--hostname", default=None, help="Worker name (default: ptsp@HOST-PID).")
 @click.option("--loglevel", default="WARNING", show_default=True)
 @click.pass_context
-def worker_command(ctx: click.Context, broker: str, backend: str, concurrency: int | None,
+def worker_command(ctx: click.Context, broker: str | None, backend: str, concurrency: int | None,
                    templates: tuple[Path, ...], workdir: Path | None, max_docs: int,
                    visibility_timeout: float | None, soffice: str, hostname: str | None,
                    loglevel: str) -> None:
@@ -45,6 +46,9 @@ def worker_command(ctx: click.Context, broker: str, backend: str, concurrency: i
     c = ctx.obj["ctx"]
     profile_path = c.profile_path or os.environ.get("PTSP_PROFILE")
     settings = cluster_settings(Path(profile_path) if profile_path else None, broker=broker)
+    if not settings.broker:
+        raise click.UsageError("no broker: pass --broker URL, set PTSP_BROKER or "
+                               "[cluster] broker in the profile")
     home = Path(os.environ.get("PTSP_HOME") or Path.cwd() / "var")
     code = run_worker(
         settings.broker,
