@@ -285,7 +285,8 @@ def format_cluster(r: dict[str, Any]) -> str:
     lines = ["", f"Distributed mode (Celery + Redis on this machine, {r['count']} decrees "
              f"per run, {r['cores']} cores, load average {r['loadavg_before'][0]} before, "
              f"{r['loadavg_after'][0]} after)"]
-    lines.append(f"  {'run':<34}{'decrees/s':>10}{'signer ms':>11}{'workers ms':>12}")
+    lines.append(f"  {'run':<34}{'decrees/s':>10}{'signer ms':>11}{'workers ms':>12}"
+                 "   (CPU per decree; local: the whole process, LibreOffice included)")
     for key, name in (("local", "local mode (pool of one per core)"),
                       ("one_worker", f"1 worker x {r['cores']} LibreOffice"),
                       ("w1", "1 worker x 1 LibreOffice"), ("w2", "2 workers x 1 LibreOffice")):
