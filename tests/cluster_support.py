@@ -95,9 +95,15 @@ def rabbitmq_server(start_timeout: float = 120) -> Iterator[tuple[str, float]]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        # epmd runs as a daemon of its own: end the one on our private port
-        for pid in pids_matching(f"-port {epmd}".encode(), b"epmd"):
-            os.kill(pid, signal.SIGKILL)
+        # epmd runs as a daemon of its own: end the one of our private node (its port is in
+        # its environment, not on its command line)
+        for pid in pids_matching(b"epmd"):
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if f"ERL_EPMD_PORT={epmd}".encode() in environ:
+                os.kill(pid, signal.SIGKILL)
         shutil.rmtree(folder, ignore_errors=True)
 
 
