@@ -48,3 +48,8 @@ catalog: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var demo
+
+# The demo batch through the distributed mode: Redis and two `ptsp worker` on this machine.
+.PHONY: demo-cluster
+demo-cluster: $(STAMP)
+	PTSP_HOME=$${PTSP_HOME:-$(CURDIR)/var/cluster} $(BIN)/python scripts/demo_cluster.py --out $(DEMO)/cluster

@@ -102,7 +102,29 @@ def main():
     store_props = (_prop(uno, "FilterName", "writer_pdf_Export"),
                    _prop(uno, "FilterData", filter_data))
     office_pid = _descendant(proc.pid, "soffice.bin")
-    print(json.dumps({"ready": True, "soffice_pid": office_pid}), flush=True)
+    try:
+        print(json.dumps({"ready": True, "soffice_pid": office_pid}), flush=True)
+        return _serve(uno, desktop, proc, office_pid, load_props, store_props)
+    finally:
+        # However the loop ended (stdin closed, or the caller died and a reply met a broken
+        # pipe), LibreOffice ends with it: it must never outlive its driver.
+        try:
+            desktop.terminate()
+        except Exception:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if _alive(office_pid):
+            try:
+                os.kill(office_pid, 9)
+            except OSError:
+                pass
+
+
+def _serve(uno, desktop, proc, office_pid, load_props, store_props):
+    """Answer requests until stdin closes; 4 when LibreOffice itself is gone."""
     for line in sys.stdin:
         line = line.strip()
         if not line:
@@ -130,14 +152,6 @@ def main():
                 except Exception:
                     pass
         print(json.dumps(reply), flush=True)
-    try:
-        desktop.terminate()
-    except Exception:
-        pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
     return 0
 
 

@@ -23,6 +23,7 @@ from signer.errors import SignerError
 from . import __version__
 from .commands.applicant import mail_group, survey_group, track_command
 from .commands.catalog import catalog_group
+from .commands.cluster import worker_command
 from .commands.common import EXIT_FAIL, prompt_secret
 from .commands.keys import keys_group
 from .commands.registry import add_registry_commands
@@ -183,10 +184,13 @@ def sample(ctx: click.Context, permit: str | None, count: int, seed: int, start:
               help="Environment variable holding the key passphrase or PIN.")
 @click.option("--workers", type=click.IntRange(min=1), help="Converter processes (default: cores).")
 @click.option("--actor", default=None, help="Who runs the batch (audit trail).")
+@click.option("--broker", metavar="URL", envvar="PTSP_BROKER",
+              help="Convert on the workers of this Celery broker (redis://..., amqp://...; "
+                   "default: the profile's [cluster] broker, else locally).")
 @click.pass_context
 def issue(ctx: click.Context, input_path: Path, out_dir: Path | None, report_path: Path | None,
           as_json: bool, level: str | None, secret_env: str | None, workers: int | None,
-          actor: str | None) -> None:
+          actor: str | None, broker: str | None = None) -> None:
     """Generate, convert, sign and record a batch of approved applications."""
     from .issue import run_issue
 
@@ -195,7 +199,7 @@ def issue(ctx: click.Context, input_path: Path, out_dir: Path | None, report_pat
         c.profile, c.catalog, c.registry, input_path, out_dir=out_dir, level=level,
         secret_env=secret_env, workers=workers, actor=actor or _actor(),
         prompt=prompt_secret, on_progress=_progress("issuing"),
-        on_message=lambda m: click.echo(m, err=True))
+        on_message=lambda m: click.echo(m, err=True), broker=broker)
     doc = report.as_dict()
     if report_path:
         report_path.parent.mkdir(parents=True, exist_ok=True)
@@ -381,6 +385,7 @@ cli.add_command(users_group, "users")
 cli.add_command(track_command, "track")
 cli.add_command(survey_group, "survey")
 cli.add_command(mail_group, "mail")
+cli.add_command(worker_command, "worker")
 
 
 def main() -> None:

@@ -33,9 +33,22 @@ def run_issue(
     input_path: Path, *, out_dir: Path | None = None, level: str | None = None,
     secret_env: str | None = None, workers: int | None = None, actor: str = "cli",
     prompt: Callable[[str], str] | None = None, on_progress: Progress | None = None,
-    on_message: Callable[[str], None] | None = None,
+    on_message: Callable[[str], None] | None = None, broker: str | None = None,
 ) -> BatchReport:
-    """Unlock the key once (a wrong passphrase fails here, before any document), then run."""
+    """Unlock the key once (a wrong passphrase fails here, before any document), then run.
+
+    With a broker (``broker``, ``PTSP_BROKER`` or the profile's ``[cluster] broker``) the
+    decrees are rendered and converted by that cluster's workers (:mod:`ptsp.cluster`)."""
+    from .cluster.settings import cluster_settings
+
+    cluster = cluster_settings(profile.path, broker=broker)
+    if cluster.broker:
+        from .cluster.issue import run_issue_cluster
+
+        return run_issue_cluster(
+            profile, catalog, registry_factory, input_path, settings=cluster, out_dir=out_dir,
+            level=level, secret_env=secret_env, actor=actor, prompt=prompt,
+            on_progress=on_progress, on_message=on_message)
     source = key_source(profile, secret_env=secret_env, prompt=prompt)
     with LibreOfficePool(
         PoolSettings(**({"size": workers} if workers else {})),

@@ -278,8 +278,9 @@ class Pipeline:
         self.on_message = on_message or (lambda msg: None)
 
     # -- per-decree work, on a worker thread -------------------------------------------------
-    def _produce(self, app: Application, record: Record,
-                 times: StageTimes) -> tuple[bytes, str, str | None]:
+    def _unsigned(self, app: Application, record: Record, times: StageTimes) -> bytes:
+        """The decree's PDF before signing: rendered here, converted by the converter
+        (the distributed mode does both on its workers: :mod:`ptsp.cluster.stage`)."""
         service = self.catalog.get(app.permit)
         t = time.thread_time()
         issued_on = self.issued_on or self.profile.office.today()
@@ -290,6 +291,11 @@ class Pipeline:
         w = time.perf_counter()
         pdf = self.converter.convert(docx, name=app.application_id)
         times.add("convert_wall", time.perf_counter() - w)
+        return pdf
+
+    def _produce(self, app: Application, record: Record,
+                 times: StageTimes) -> tuple[bytes, str, str | None]:
+        pdf = self._unsigned(app, record, times)
         if self.signer is None:
             return pdf, sha256_hex(pdf), None
         located = 0.0

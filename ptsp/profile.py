@@ -340,13 +340,14 @@ def _take(table: dict[str, Any], cls: type, where: str, base: Path,
 
 _TABLES = {"office", "signer", "authority", "numbering", "verification", "signature", "keys",
            "trust", "storage", "demo", "legal", "layout"}
+_TABLES.add("mail")
+_TABLES |= {"cluster"}  # read by ptsp.cluster.settings
 
 
 def _legal_context(profile: Profile, on: date | None, signing_ca: str) -> dict[str, Any]:
     from .legal import legal_context
 
     return legal_context(profile, on, signing_ca)
-_TABLES.add("mail")
 
 
 def load_profile(path: Path | None = None) -> Profile:

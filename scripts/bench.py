@@ -1062,6 +1062,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                          "the newest var/bench/bench-*.json at another N)")
     ap.add_argument("--bench-dir", type=Path, default=None,
                     help="working folder (default $PTSP_HOME/bench or var/bench)")
+    ap.add_argument("--cluster-count", type=int, default=60,
+                    help="decrees per run of the distributed section (default 60)")
+    ap.add_argument("--no-cluster", action="store_true",
+                    help="skip the distributed section (Celery workers, Redis)")
     return ap.parse_args(argv)
 
 
@@ -1151,6 +1155,20 @@ def main(argv: list[str] | None = None) -> int:
             carbone = bench_carbone(profile, catalog, apps, raw_numbers(profile, db_url, apps),
                                     bench_dir, run_dir, k, sampler, rounds=args.rounds,
                                     run_ptsp=run_ptsp if args.rounds > 0 else None)
+        cluster = None
+        if not args.no_cluster and args.cluster_count > 1:
+            from bench_cluster import bench_cluster
+
+            k = min(args.cluster_count, args.count, len(records))
+            cl_input = run_dir / "cluster.jsonl"
+            cl_input.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                        for r in records[:k]))
+            sampler.phase = "cluster"
+            try:
+                cluster = bench_cluster(profile, catalog, cl_input, run_dir / "cluster",
+                                        level=args.level, count=k, log=log)
+            except Exception as e:  # noqa: BLE001 - report and go on
+                cluster = {"skipped": f"distributed run failed: {type(e).__name__}: {e}"}
     finally:
         sampler.stop()
 
@@ -1160,8 +1178,14 @@ def main(argv: list[str] | None = None) -> int:
                           started_at=started.isoformat(timespec="seconds"))
     out = args.json or bench_dir / f"bench-{started:%Y%m%d-%H%M%S}-n{args.count}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    if cluster is not None:
+        result["cluster"] = cluster
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     print(format_table(result))
+    if cluster is not None and "model" in cluster:
+        from bench_cluster import format_cluster
+
+        print(format_cluster(cluster))
     print(f"\nJSON: {out}")
     return 0 if raw["issued"] == args.count else 1
 

@@ -5,6 +5,7 @@ pkgs=(
   libreoffice-writer-nogui python3-uno python3-venv libjemalloc2
   fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core
   poppler-utils libnss3-tools softhsm2 opensc postgresql chromium
+  redis-server rabbitmq-server
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,259 @@
+"""The submitting side: one task per decree out, its PDF back, signing stays here.
+
+:class:`RemoteConversions` keeps the Celery client on one thread of its own (Celery's result
+consumer is not safe to share between threads): pipeline threads hand it jobs and wait on
+futures. :class:`ClusterPipeline` is the ordinary :class:`~ptsp.pipeline.Pipeline` with render
+and convert replaced by a task: numbering, signing, recording and re-runs are the local mode's.
+"""
+
+from __future__ import annotations
+
+import base64
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from generator.applications import Application
+from generator.errors import ConversionError, RenderError
+
+from ..pipeline import Pipeline, StageTimes
+from ..profile import Profile
+from ..registry import Record
+from .app import ECHO, QUEUE, TASK, make_app
+from .errors import ClusterError
+from .jobs import (
+    OfficeBundle,
+    catalog_digest,
+    file_digest,
+    job_digest,
+    make_job,
+    office_key,
+    task_id,
+)
+from .settings import ClusterSettings
+
+
+@dataclass
+class _Pending:
+    result: Any
+    future: Future[dict[str, Any]]
+    digest: str
+    deadline: float
+
+
+@dataclass
+class RemoteStats:
+    sent: int = 0
+    received: int = 0
+    failed: int = 0
+    thread_cpu_s: float = 0.0  # CPU of the thread that talks to the broker
+
+
+class RemoteConversions:
+    """Sends conversion tasks to the broker and collects their results.
+
+    ``capacity`` is how many tasks the pipeline keeps in flight (the ``Converter`` protocol's
+    ``capacity``): enough to keep every worker child busy while the results of others travel.
+    """
+
+    def __init__(self, settings: ClusterSettings, *, capacity: int = 16,
+                 on_message: Callable[[str], None] | None = None) -> None:
+        if not settings.broker:
+            raise ClusterError("no broker: pass --broker URL, set PTSP_BROKER or "
+                               "[cluster] broker in the profile")
+        self.settings = settings
+        self.capacity = capacity
+        self.stats = RemoteStats()
+        self._on_message = on_message or (lambda m: None)
+        self.app = make_app(settings.broker, backend=settings.backend,
+                            visibility_timeout=settings.visibility_timeout)
+        self._redis_results = str(self.app.conf.result_backend).startswith("redis")
+        self._inbox: queue.Queue[tuple[str, str, list[Any], str, Future[dict[str, Any]]]
+                                 | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    # -- set-up ------------------------------------------------------------------------------
+    def check(self) -> None:
+        """Reach the broker now (before the key is unlocked), and say so when no worker
+        answers: tasks would wait in the queue until one starts."""
+        try:
+            with self.app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=5)
+        except Exception as e:  # kombu / redis / amqp errors: one message
+            raise ClusterError(f"broker {_safe(self.settings.broker)} cannot be reached: "
+                               f"{e}") from e
+        try:
+            answers = self.app.control.ping(timeout=1.0)
+        except Exception:  # noqa: BLE001 - only informative
+            answers = []
+        if not answers:
+            self._on_message(f"no worker answered on {_safe(self.settings.broker)} yet: "
+                             "conversions wait in the queue until one starts")
+        self._thread = threading.Thread(target=self._loop, name="ptsp-cluster", daemon=True)
+        self._thread.start()
+
+    # -- the Converter-like interface --------------------------------------------------------
+    def produce(self, tid: str, job: dict[str, Any]) -> bytes:
+        """Send ``job`` as task ``tid``, wait for its PDF (raises ConversionError with the
+        worker's reason when it could not make one)."""
+        if self._thread is None:
+            self.check()
+        meta = self._call(TASK, tid, [job], job_digest(job))
+        if not meta.get("ok"):
+            raise ConversionError(f"worker {meta.get('worker', '?')}: {meta.get('error')}")
+        return base64.b64decode(meta["pdf"])
+
+    def echo(self, payload: str, reply_size: int) -> dict[str, Any]:
+        """One round trip through the broker and a worker, with no work done there."""
+        import uuid
+
+        return self._call(ECHO, f"ptsp:echo:{uuid.uuid4().hex}", [payload, reply_size], None)
+
+    def _call(self, name: str, tid: str, args: list[Any],
+              digest: str | None) -> dict[str, Any]:
+        if self._thread is None:
+            self.check()
+        fut: Future[dict[str, Any]] = Future()
+        self._inbox.put((name, tid, args, digest or "", fut))
+        return fut.result()
+
+    def convert(self, docx: bytes, name: str = "document") -> bytes:
+        raise ConversionError("the distributed mode renders on its workers: use produce()")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._inbox.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.app.close()
+
+    def __enter__(self) -> RemoteConversions:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the Celery thread -------------------------------------------------------------------
+    def _loop(self) -> None:
+        from celery.exceptions import TimeoutError as CeleryTimeout
+
+        outstanding: OrderedDict[str, _Pending] = OrderedDict()
+        stopping = False
+        clock = time.thread_time()
+        while True:
+            now = time.thread_time()
+            self.stats.thread_cpu_s += now - clock
+            clock = now
+            while not stopping:
+                try:
+                    item = self._inbox.get_nowait() if outstanding else \
+                        self._inbox.get(timeout=0.2)
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                self._send(*item, outstanding)
+            if not outstanding:
+                if stopping:
+                    return
+                continue
+            tid, p = next(iter(outstanding.items()))
+            try:
+                value = p.result.get(timeout=0.02, interval=0.01, propagate=False)
+            except CeleryTimeout:
+                if time.monotonic() > p.deadline or stopping:
+                    del outstanding[tid]
+                    self._settle(p, error=(
+                        f"no worker answered in {self.settings.result_timeout:.0f} s"
+                        if not stopping else "the batch stopped"))
+                continue
+            except Exception as e:  # noqa: BLE001 - broker gone: this decree fails, say why
+                del outstanding[tid]
+                self._settle(p, error=f"result lost: {type(e).__name__}: {e}")
+                continue
+            del outstanding[tid]
+            if not isinstance(value, dict):
+                self._settle(p, error=f"task failed: {type(value).__name__}: {value}")
+            elif p.digest and value.get("job") != p.digest:
+                self._settle(p, error="a result of an older task for the same number came "
+                             "back; run the batch again")
+            else:
+                self._settle(p, value=value)
+            if self._redis_results:
+                try:
+                    p.result.forget()  # the PDF need not stay in Redis for an hour
+                except Exception:  # noqa: BLE001 - it expires anyway
+                    pass
+
+    def _send(self, name: str, tid: str, args: list[Any], digest: str,
+              fut: Future[dict[str, Any]], outstanding: OrderedDict[str, _Pending]) -> None:
+        try:
+            if self._redis_results and digest:
+                # a result an earlier run left under this number is not this task's
+                self.app.AsyncResult(tid).forget()
+            result = self.app.send_task(name, args=args, task_id=tid, queue=QUEUE)
+        except Exception as e:  # noqa: BLE001
+            fut.set_result({"ok": False, "worker": "-", "error":
+                            f"could not send the task to {_safe(self.settings.broker)}: {e}"})
+            return
+        self.stats.sent += 1
+        outstanding[tid] = _Pending(result, fut, digest,
+                                    time.monotonic() + self.settings.result_timeout)
+
+    def _settle(self, p: _Pending, *, value: dict[str, Any] | None = None,
+                error: str | None = None) -> None:
+        if value is None:
+            value = {"ok": False, "worker": "-", "error": error}
+        self.stats.received += 1
+        if not value.get("ok"):
+            self.stats.failed += 1
+        p.future.set_result(value)
+
+
+def _safe(url: str) -> str:
+    """A broker URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+class ClusterPipeline(Pipeline):
+    """The batch pipeline with render + convert done by the workers."""
+
+    def __init__(self, *, remote: RemoteConversions, **kwargs: Any) -> None:
+        super().__init__(converter=remote, **kwargs)  # type: ignore[arg-type]
+        self.remote = remote
+        profile: Profile = kwargs["profile"]
+        issued_on = self.issued_on
+        office = OfficeBundle(profile.office.name, profile.render_context(issued_on),
+                              profile.office.emblem.read_bytes() if profile.office.emblem
+                              else None)
+        self._office = office.as_json()
+        self._office_key = office_key(profile.office.short_name, profile.office.regency)
+        self._catalog_sha = catalog_digest(self.renderer.templates_dir)
+
+    def _unsigned(self, app: Application, record: Record, times: StageTimes) -> bytes:
+        service = self.catalog.get(app.permit)
+        if service.template is None or service.decree is None:
+            raise RenderError(f"{service.code} has no decree template")
+        job = make_job(
+            office=self._office, catalog_sha256=self._catalog_sha,
+            template_sha256=file_digest(self.renderer.templates_dir / service.template),
+            app=app, number=record.number, verify_url=self.profile.verify_url(record.token),
+            issued_on=self.issued_on or self.profile.office.today(), replaces=record.replaces)
+        w = time.perf_counter()
+        pdf = self.remote.produce(task_id(self._office_key, record.number), job)
+        times.add("convert_wall", time.perf_counter() - w)
+        return pdf

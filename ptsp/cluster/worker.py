@@ -1,0 +1,204 @@
+"""The worker side: a Celery worker whose children each keep one warm LibreOffice.
+
+The main process loads the template sets it serves (``--templates DIR``, several allowed: one
+worker pool serves offices with different templates) before the children fork. Each child
+starts its LibreOffice when it starts (``worker_process_init``), recycles it after ``max_docs``
+documents as the local pool does, and ends it when the child exits
+(``worker_process_shutdown``). A child killed outright cannot end it; its LibreOffice driver
+sees its pipe close and ends LibreOffice itself.
+
+A task names the catalog and the permit's template by SHA-256. A worker with other templates
+refuses it (the decree fails with a message saying so) instead of producing a different
+decree.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from generator.applications import RecordError, RecordRef, validate_record
+from generator.catalog import TEMPLATES_DIR, Catalog, load_catalog
+from generator.convert import LibreOfficePool, PoolSettings
+from generator.errors import GeneratorError
+from generator.render import DecreeRenderer, RenderInput
+
+from .app import ECHO, TASK, make_app
+from .errors import ClusterError, TemplateMismatch
+from .jobs import VERSION, catalog_digest, file_digest, job_digest
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    templates: tuple[Path, ...] = (TEMPLATES_DIR,)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "ptsp-worker")
+    max_docs: int = 300
+    timeout: float = 60.0
+    soffice: str = "soffice"
+
+
+class _State:
+    """What one worker process holds (inherited by its children, then their own)."""
+
+    def __init__(self) -> None:
+        self.settings = WorkerSettings()
+        self.sets: dict[str, tuple[Path, Catalog]] = {}
+        self.pool: LibreOfficePool | None = None
+        self.renderers: OrderedDict[tuple[str, str], DecreeRenderer] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hostname = socket.gethostname()
+
+
+STATE = _State()
+
+
+def configure(settings: WorkerSettings) -> None:
+    """Load the template sets this worker serves (in the main process, before the fork)."""
+    STATE.settings = settings
+    STATE.sets.clear()
+    for d in settings.templates:
+        d = Path(d).resolve()
+        try:
+            STATE.sets[catalog_digest(d)] = (d, load_catalog(d))
+        except (OSError, GeneratorError) as e:
+            raise ClusterError(f"templates folder {d}: {e}") from e
+    settings.workdir.mkdir(parents=True, exist_ok=True)
+
+
+def start_child() -> None:
+    """In a new worker child: its own LibreOffice, started now, in the background."""
+    s = STATE.settings
+    STATE.renderers.clear()
+    STATE.pool = LibreOfficePool(
+        PoolSettings(size=1, max_docs=s.max_docs, timeout=s.timeout, soffice=s.soffice),
+        workdir=s.workdir / "lo")
+    STATE.pool.start(wait=False)
+
+
+def stop_child() -> None:
+    """The child is exiting: end its LibreOffice (no soffice outlives its worker)."""
+    pool, STATE.pool = STATE.pool, None
+    if pool is not None:
+        pool.close()
+
+
+def _template_set(job: dict[str, Any]) -> tuple[Path, Catalog]:
+    found = STATE.sets.get(job["catalog_sha256"])
+    if found is None:
+        have = ", ".join(f"{d} ({k[:12]})" for k, (d, _) in STATE.sets.items()) or "none"
+        raise TemplateMismatch(
+            f"worker {STATE.hostname} has no catalog {job['catalog_sha256'][:12]} (it has "
+            f"{have}): start it with the office's templates (--templates DIR)")
+    return found
+
+
+def _renderer(job: dict[str, Any], tdir: Path) -> DecreeRenderer:
+    office = job["office"]
+    key = (office["sha256"], job["catalog_sha256"])
+    with STATE.lock:
+        r = STATE.renderers.get(key)
+        if r is not None:
+            STATE.renderers.move_to_end(key)
+            return r
+    emblem = base64.b64decode(office["emblem"]) if office.get("emblem") else None
+    r = DecreeRenderer(office["context"], templates_dir=tdir, emblem=None,
+                       cache_dir=STATE.settings.workdir / "cache" / key[1][:16])
+    r.emblem = emblem  # bytes as sent (the renderer otherwise reads a file)
+    with STATE.lock:
+        STATE.renderers[key] = r
+        while len(STATE.renderers) > 16:
+            STATE.renderers.popitem(last=False)
+    return r
+
+
+def produce(job: dict[str, Any]) -> bytes:
+    """Render and convert one job: the decree's unsigned PDF."""
+    if job.get("v") != VERSION:
+        raise ClusterError(f"task format {job.get('v')} is not {VERSION}: run the same ptsp "
+                           "version on the workers and the signer")
+    tdir, catalog = _template_set(job)
+    service = catalog.get(job["permit"])
+    if service.template is None:
+        raise ClusterError(f"{service.code} has no decree template on worker {STATE.hostname}")
+    have = file_digest(tdir / service.template)
+    if have != job["template_sha256"]:
+        raise TemplateMismatch(
+            f"worker {STATE.hostname} has template {service.template} version {have[:12]}, "
+            f"the task needs {job['template_sha256'][:12]}: deploy the same templates to the "
+            "workers and the signer")
+    app = validate_record(job["record"], RecordRef(job["application_id"], 1), catalog)
+    if isinstance(app, RecordError):
+        raise ClusterError("; ".join(app.describe()))
+    docx = _renderer(job, tdir).render(service, app, RenderInput(
+        number=job["number"], verify_url=job["verify_url"],
+        issued_on=date.fromisoformat(job["issued_on"]), replaces=job["replaces"]))
+    if STATE.pool is None:  # not in a prefork child (tests, the solo pool)
+        start_child()
+    assert STATE.pool is not None
+    return STATE.pool.convert(docx, name=job["number"])
+
+
+def convert_task(job: dict[str, Any]) -> dict[str, Any]:
+    """The Celery task: the PDF (base64) or why there is none. A refusal or a conversion
+    failure is a result, not an exception: the task is done, the decree is reported failed,
+    and nothing is redelivered."""
+    t = time.perf_counter()
+    base = {"job": job_digest(job), "number": job.get("number"), "worker": STATE.hostname,
+            "pid": os.getpid()}
+    try:
+        pdf = produce(job)
+    except (GeneratorError, ClusterError) as e:
+        return base | {"ok": False, "error": str(e)}
+    except Exception as e:  # noqa: BLE001 - anything else: reported with its type
+        return base | {"ok": False, "error": f"{type(e).__name__}: {e}"}
+    return base | {"ok": True, "pdf": base64.b64encode(pdf).decode(),
+                   "ms": round((time.perf_counter() - t) * 1000, 1)}
+
+
+def echo_task(payload: str, reply_size: int) -> dict[str, Any]:
+    """Nothing but the trip: a job-sized payload in, a PDF-sized answer out (``make bench``
+    measures the broker's cost per decree with it)."""
+    return {"ok": True, "worker": STATE.hostname, "got": len(payload),
+            "pdf": "A" * reply_size}
+
+
+def worker_app(broker: str, *, backend: str = "", visibility_timeout: float = 300.0) -> Any:
+    """The Celery app with the task and the child start/stop hooks registered."""
+    from celery.signals import worker_process_init, worker_process_shutdown
+
+    app = make_app(broker, backend=backend, visibility_timeout=visibility_timeout)
+    app.conf.worker_proc_alive_timeout = 60
+    app.task(name=TASK, acks_late=True, reject_on_worker_lost=True)(convert_task)
+    app.task(name=ECHO, acks_late=True, reject_on_worker_lost=True)(echo_task)
+    worker_process_init.connect(lambda **_: start_child(), weak=False)
+    worker_process_shutdown.connect(lambda **_: stop_child(), weak=False)
+    return app
+
+
+def run_worker(broker: str, settings: WorkerSettings, *, concurrency: int, backend: str = "",
+               visibility_timeout: float = 300.0, hostname: str | None = None,
+               loglevel: str = "WARNING") -> int:
+    """Serve conversion tasks until stopped (SIGTERM: finish the tasks at hand, then exit)."""
+    import warnings
+
+    # Celery warns about root once per start; containers commonly run as root.
+    warnings.filterwarnings("ignore", message=".*superuser privileges.*")
+    configure(settings)
+    app = worker_app(broker, backend=backend, visibility_timeout=visibility_timeout)
+    node = hostname or f"ptsp@{STATE.hostname}-{os.getpid()}"
+    STATE.hostname = node  # how results name the worker that made (or refused) them
+    w = app.Worker(concurrency=concurrency, pool="prefork", loglevel=loglevel,
+                   hostname=node,
+                   without_heartbeat=True, without_mingle=True, without_gossip=True,
+                   quiet=True, optimization="fair")
+    w.start()
+    return int(getattr(w, "exitcode", 0) or 0)
