@@ -87,8 +87,9 @@ def main() -> int:
         if r.returncode:
             say("demo-cluster: the batch did not issue cleanly; see the messages above")
             return 1
-        from ptsp.cli import Ctx
         from ptsp.verifying import verify_file
+
+        from ptsp.cli import Ctx
 
         ctx = Ctx(None, None, False)
         pdfs = sorted(decrees.glob("*.pdf"))

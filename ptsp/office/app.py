@@ -264,7 +264,6 @@ def mount_office(app: FastAPI, *, profile: Profile, registry_factory: Callable[[
     ``PTSP_OFFICE_SECURE_COOKIES`` says); set True behind a TLS-terminating proxy.
     """
     from . import accounts, admin, routes
-    from . import admin, routes
     from . import complaints as complaint_pages
     from . import receipts as receipt_pages
 

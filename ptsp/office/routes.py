@@ -15,9 +15,9 @@ from starlette.datastructures import UploadFile
 from signer.errors import KeyUnlockError
 from signer.keys import UnlockedKey
 
-from ..errors import ProfileError
 from ..applicant.intake import assign_upload_receipts, receipts_of
 from ..applicant.outbox import OutboxStore
+from ..errors import ProfileError
 from ..pipeline import safe_filename
 from .app import (
     LOGIN_COOKIE,
