@@ -246,6 +246,30 @@ _CITE_KEYS = {"kind", "number", "year", "title", "issuer", "date", "publication"
               "publication_defect", "amended_by", "source", "matches", "pasal"}
 
 
+def citation_to_json(c: Citation) -> dict[str, Any]:
+    """A citation as plain JSON values (for a render context sent to another process)."""
+    return {
+        "kind": c.kind, "number": c.number, "year": c.year, "title": c.title,
+        "issuer": c.issuer, "enacted": c.enacted.isoformat() if c.enacted else None,
+        "publication": [[p.kind, p.number, p.year, p.region] for p in c.publication],
+        "publication_defect": c.publication_defect,
+        "amendments": [citation_to_json(a) for a in c.amendments],
+        "source": c.source, "id": c.id, "pasal": c.pasal,
+    }
+
+
+def citation_from_json(d: Mapping[str, Any]) -> Citation:
+    """The inverse of :func:`citation_to_json`."""
+    enacted = d.get("enacted")
+    return Citation(
+        kind=d["kind"], number=d["number"], year=d["year"], title=d["title"],
+        issuer=d.get("issuer", ""), enacted=date.fromisoformat(enacted) if enacted else None,
+        publication=tuple(Publication(*p) for p in d.get("publication", ())),
+        publication_defect=d.get("publication_defect", ""),
+        amendments=tuple(citation_from_json(a) for a in d.get("amendments", ())),
+        source=d.get("source", ""), id=d.get("id", ""), pasal=d.get("pasal", ""))
+
+
 @dataclass(frozen=True)
 class Obligations:
     """Where a family's obligations and sanctions come from, or why the data has none."""

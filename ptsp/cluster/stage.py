@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.applications import Application
+from generator.citations import citation_to_json
 from generator.errors import ConversionError, RenderError
 
 from ..pipeline import Pipeline, StageTimes
@@ -236,8 +237,12 @@ class ClusterPipeline(Pipeline):
         super().__init__(converter=remote, **kwargs)  # type: ignore[arg-type]
         self.remote = remote
         profile: Profile = kwargs["profile"]
-        issued_on = self.issued_on
-        office = OfficeBundle(profile.office.name, profile.render_context(issued_on),
+        # the same context the local renderer has (the signing CA named in the statement),
+        # with the legal grounds as plain JSON for the broker
+        context = dict(self.renderer.common)
+        context["legal_grounds"] = [citation_to_json(c)
+                                    for c in context.get("legal_grounds", ())]
+        office = OfficeBundle(profile.office.name, context,
                               profile.office.emblem.read_bytes() if profile.office.emblem
                               else None)
         self._office = office.as_json()

@@ -172,3 +172,17 @@ def test_real_use_guard_names_every_demo_setting(tmp_path):
         assert real_use_problems(load_profile(path)) == []
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_citations_survive_json_for_the_cluster():
+    """The render context goes through the broker as JSON: every citation comes back equal."""
+    import json
+
+    from generator.citations import citation_from_json, citation_to_json
+
+    data = load_legal(TEMPLATES_DIR / "legal.toml")
+    cites = list(data.citations.values())
+    assert any(c.amendments for c in cites) and any(c.publication for c in cites)
+    assert any(c.enacted for c in cites)
+    for c in cites:
+        assert citation_from_json(json.loads(json.dumps(citation_to_json(c)))) == c
