@@ -87,9 +87,8 @@ def main() -> int:
         if r.returncode:
             say("demo-cluster: the batch did not issue cleanly; see the messages above")
             return 1
-        from ptsp.verifying import verify_file
-
         from ptsp.cli import Ctx
+        from ptsp.verify import verify_file
 
         ctx = Ctx(None, None, False)
         pdfs = sorted(decrees.glob("*.pdf"))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.applications import Application
+from generator.citations import Citation, citation_to_json
 
 VERSION = 1
 
@@ -43,6 +44,15 @@ def catalog_digest(templates_dir: Path) -> str:
     return h.hexdigest()
 
 
+def wire_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The render context as plain JSON values: the legal grounds (structured citations)
+    become dicts, which the worker turns back into citations."""
+    out = dict(context)
+    out["legal_grounds"] = [citation_to_json(c) if isinstance(c, Citation) else c
+                            for c in context.get("legal_grounds", ())]
+    return out
+
+
 @dataclass(frozen=True)
 class OfficeBundle:
     """The office's part of every job: who issues (letterhead, signer's printed name,
@@ -55,13 +65,13 @@ class OfficeBundle:
 
     @property
     def digest(self) -> str:
-        h = hashlib.sha256(json.dumps(self.context, sort_keys=True, default=str,
+        h = hashlib.sha256(json.dumps(wire_context(self.context), sort_keys=True, default=str,
                                       ensure_ascii=False).encode())
         h.update(b"\0" + (self.emblem or b""))
         return h.hexdigest()
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "context": self.context,
+        return {"name": self.name, "context": wire_context(self.context),
                 "emblem": base64.b64encode(self.emblem).decode() if self.emblem else None,
                 "sha256": self.digest}
 

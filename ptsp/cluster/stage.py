@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.applications import Application
-from generator.citations import citation_to_json
 from generator.errors import ConversionError, RenderError
 
 from ..pipeline import Pipeline, StageTimes
@@ -237,12 +236,8 @@ class ClusterPipeline(Pipeline):
         super().__init__(converter=remote, **kwargs)  # type: ignore[arg-type]
         self.remote = remote
         profile: Profile = kwargs["profile"]
-        # the same context the local renderer has (the signing CA named in the statement),
-        # with the legal grounds as plain JSON for the broker
-        context = dict(self.renderer.common)
-        context["legal_grounds"] = [citation_to_json(c)
-                                    for c in context.get("legal_grounds", ())]
-        office = OfficeBundle(profile.office.name, context,
+        # the same context the local renderer has (the signing CA named in the statement)
+        office = OfficeBundle(profile.office.name, dict(self.renderer.common),
                               profile.office.emblem.read_bytes() if profile.office.emblem
                               else None)
         self._office = office.as_json()

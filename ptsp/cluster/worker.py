@@ -28,7 +28,7 @@ from typing import Any
 
 from generator.applications import RecordError, RecordRef, validate_record
 from generator.catalog import TEMPLATES_DIR, Catalog, load_catalog
-from generator.citations import citation_from_json
+from generator.citations import Citation, citation_from_json
 from generator.convert import LibreOfficePool, PoolSettings
 from generator.errors import GeneratorError
 from generator.render import DecreeRenderer, RenderInput
@@ -112,7 +112,8 @@ def _renderer(job: dict[str, Any], tdir: Path) -> DecreeRenderer:
             return r
     emblem = base64.b64decode(office["emblem"]) if office.get("emblem") else None
     context = dict(office["context"])
-    context["legal_grounds"] = [citation_from_json(c) for c in context.get("legal_grounds", ())]
+    context["legal_grounds"] = [c if isinstance(c, Citation) else citation_from_json(c)
+                                for c in context.get("legal_grounds", ())]
     r = DecreeRenderer(context, templates_dir=tdir, emblem=None,
                        cache_dir=STATE.settings.workdir / "cache" / key[1][:16])
     r.emblem = emblem  # bytes as sent (the renderer otherwise reads a file)

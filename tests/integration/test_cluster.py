@@ -101,9 +101,8 @@ def _kill_test(tmp_path: Path, broker: str) -> None:
         pdfs = sorted(out.glob("*.pdf"))
         assert len(pdfs) == N and not list(out.glob(".*.tmp"))
 
-        from ptsp.verifying import verify_file
-
         from ptsp.cli import Ctx
+        from ptsp.verify import verify_file
 
         ctx = Ctx(profile, f"sqlite:///{tmp_path / 'registry.sqlite'}", False)
         results = {p.name: verify_file(ctx.profile, ctx.registry, p) for p in pdfs}
