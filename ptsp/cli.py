@@ -30,6 +30,7 @@ from .commands.registry import add_registry_commands
 from .commands.serve import serve_command
 from .commands.users import users_group
 from .errors import PtspError
+from .pipeline import ISSUED_ANY
 from .profile import Profile, load_profile
 from .registry import NumberingPolicy, Registry, RegistryError, open_registry
 
@@ -208,7 +209,7 @@ def issue(ctx: click.Context, input_path: Path, out_dir: Path | None, report_pat
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
     for line in report.summary():
         click.echo(line, err=True)
-    issued = [o for o in report.outcomes if o.status in ("issued", "already_issued")]
+    issued = [o for o in report.outcomes if o.status in ISSUED_ANY]
     if issued and not as_json:
         folder = Path(issued[0].path or "").parent
         click.echo(f"decrees in {folder}", err=True)

@@ -20,6 +20,7 @@ from generator.errors import GeneratorError
 
 from .pipeline import (
     Outcome,
+    OutcomeStatus,
     SignStage,
     locate_qr,
     safe_filename,
@@ -76,32 +77,33 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
               remove: bool) -> Outcome:
     src = str(draft.path)
     if draft.number is None:
-        return Outcome("failed", None, src, errors=(
+        return Outcome(OutcomeStatus.FAILED, None, src, errors=(
             f"{src}: not a draft of this office, or damaged: no registration number in it",))
     rec = registry.get(draft.number)
     if rec is None:
-        return Outcome("failed", None, src, draft.number,
+        return Outcome(OutcomeStatus.FAILED, None, src, draft.number,
                        errors=(f"{src}: number {draft.number} is not in the registry",))
     target = out_dir / safe_filename(rec.number)
     if rec.status == Status.ISSUED:
         if rec.path and Path(rec.path).exists():
             if remove:
                 draft.path.unlink(missing_ok=True)
-            return Outcome("already_issued", rec.application_id, src, rec.number, rec.path,
-                           rec.sha256)
-        return Outcome("failed", rec.application_id, src, rec.number, errors=(
+            return Outcome(OutcomeStatus.ALREADY_ISSUED, rec.application_id, src, rec.number,
+                           rec.path, rec.sha256)
+        return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number, errors=(
             f"{src}: {rec.number} is issued but its file {rec.path} is missing",))
     if rec.status != Status.RESERVED:
-        return Outcome("failed", rec.application_id, src, rec.number, errors=(
+        return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number, errors=(
             f"{src}: {rec.number} has status {rec.status.value}; only reserved drafts are signed",))
     try:
         stage.check(rec.permit, stage.now())
         pdf = draft.path.read_bytes()
         signed = stage.sign(pdf, locate_qr, rec.permit)
     except (GeneratorError, OSError) as e:
-        return Outcome("failed", rec.application_id, src, rec.number, errors=(f"{src}: {e}",))
+        return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
+                       errors=(f"{src}: {e}",))
     except Exception as e:  # delegation refused, signer errors: report and go on
-        return Outcome("failed", rec.application_id, src, rec.number,
+        return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
                        errors=(f"{src}: {type(e).__name__}: {e}",))
     write_atomic(target, signed)
     digest = sha256_hex(signed)
@@ -110,7 +112,7 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
                          actor=actor, signed_sha256=signed_revision_sha256(signed, len(pdf)))
     if remove:
         draft.path.unlink(missing_ok=True)
-    return Outcome("issued", rec.application_id, src, rec.number, str(target), digest)
+    return Outcome(OutcomeStatus.ISSUED, rec.application_id, src, rec.number, str(target), digest)
 
 
 def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage, out_dir: Path,
@@ -155,7 +157,7 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
             try:
                 pdf, signed = fut.result()
             except Exception as e:  # signer errors: report and go on
-                outcome = Outcome("failed", rec.application_id, src, rec.number,
+                outcome = Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
                                   errors=(f"{src}: {type(e).__name__}: {e}",))
             else:
                 target = out_dir / safe_filename(rec.number)
@@ -167,8 +169,8 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
                     signed_sha256=signed_revision_sha256(signed, len(pdf)))
                 if remove:
                     draft.path.unlink(missing_ok=True)
-                outcome = Outcome("issued", rec.application_id, src, rec.number, str(target),
-                                  digest)
+                outcome = Outcome(OutcomeStatus.ISSUED, rec.application_id, src, rec.number,
+                                  str(target), digest)
         outcomes.append(outcome)
         if on_progress:
             on_progress(len(outcomes), len(drafts))

@@ -26,7 +26,8 @@ from ..profile import Profile
 from ..registry import Registry
 from .auth import ROLES, current_session, same_token
 from .jobs import ConverterFactory, JobRunner
-from .store import STAGE_LABELS, OfficeStore, Session, User
+from .stages import LABELS
+from .store import OfficeStore, Session, User
 from .timefmt import Clock
 
 HERE = Path(__file__).resolve().parent
@@ -85,7 +86,7 @@ class Office:
         self._lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(office=profile.office, roles=ROLES,
-                                          stage_labels=STAGE_LABELS, prefix=PREFIX)
+                                          stage_labels=LABELS, prefix=PREFIX)
         self.clock = Clock(profile.office.timezone)
         self.templates.env.filters.update(waktu=self.clock.waktu, tanggal=self.clock.tanggal,
                                           jam=self.clock.jam, izin=self.permit_name)
