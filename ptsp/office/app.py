@@ -83,6 +83,7 @@ class Office:
         self._registry: Registry | None = None
         self._store: OfficeStore | None = None
         self._jobs: JobRunner | None = None
+        self._recovered = False  # interrupted jobs are recovered once, not on every reopen
         self._lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(office=profile.office, roles=ROLES,
@@ -113,7 +114,9 @@ class Office:
                 if engine is None:
                     raise RuntimeError("the office pages need an SQL registry (SqlRegistry)")
                 self._store = OfficeStore(engine)
-                self._store.recover_interrupted()
+                if not self._recovered:  # this process's own jobs may still be running
+                    self._store.recover_interrupted()
+                    self._recovered = True
             return self._store
 
     @property
