@@ -25,6 +25,7 @@ from generator.catalog import Catalog
 from ..profile import Profile
 from ..registry import Registry
 from .auth import ROLES, current_session, same_token
+from .errors import OfficeError
 from .jobs import ConverterFactory, JobRunner
 from .stages import LABELS
 from .store import OfficeStore, Session, User
@@ -52,7 +53,7 @@ BAD_CSRF = ("Formulir tidak sah atau sudah kedaluwarsa. Muat ulang halaman, lalu
             "formulir sekali lagi.")
 
 
-class OfficeRefusal(Exception):
+class OfficeRefusal(OfficeError):
     """A request the office refuses, with the status and a message in Bahasa Indonesia."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -61,8 +62,8 @@ class OfficeRefusal(Exception):
         self.message = message
 
 
-class NeedLogin(Exception):
-    pass
+class NeedLogin(OfficeError):
+    """The request needs a signed-in user (the login page follows)."""
 
 
 class Office:
@@ -112,7 +113,7 @@ class Office:
             if self._store is None:
                 engine = getattr(registry, "engine", None)
                 if engine is None:
-                    raise RuntimeError("the office pages need an SQL registry (SqlRegistry)")
+                    raise OfficeError("the office pages need an SQL registry (SqlRegistry)")
                 self._store = OfficeStore(engine)
                 if not self._recovered:  # this process's own jobs may still be running
                     self._store.recover_interrupted()

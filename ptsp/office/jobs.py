@@ -29,6 +29,7 @@ from ..pipeline import ISSUED_ANY, OutcomeStatus, Pipeline, display_data
 from ..profile import Profile
 from ..registry import Registry, Status
 from ..signing import batch_signer, local_services, sign_stage
+from .errors import OfficeError
 from .roles import BACKOFFICE, KADIS, SYSTEM
 from .stages import Stage
 from .store import AppRow, ItemStatus, JobKind, JobState, OfficeStore, utcnow
@@ -142,7 +143,7 @@ class JobRunner:
             except Exception as e:
                 self.store.move(app_ids, from_stages=(Stage.GENERATING,), to=Stage.UPLOADED,
                                 role=SYSTEM)
-                raise RuntimeError(f"drafting could not run: {e}") from e
+                raise OfficeError(f"drafting could not run: {e}") from e
             for o in report.outcomes:
                 app_id = o.application_id or ""
                 row = by_id.get(app_id)

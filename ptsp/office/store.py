@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from ..registry import engine as db
 from ..registry.schema import UTCDateTime
-from .errors import StageError
+from .errors import OfficeError, StageError
 from .roles import BACKOFFICE, SYSTEM
 from .stages import INTERRUPTED, LABELS, REPLACEABLE, START, Stage, check
 
@@ -260,7 +260,7 @@ def _job(row: Any) -> Job:
     return Job(**m)
 
 
-class UserExists(Exception):
+class UserExists(OfficeError):
     pass
 
 
