@@ -18,6 +18,7 @@ from typing import Any
 
 from generator.errors import GeneratorError
 
+from .errors import describe
 from .pipeline import (
     Outcome,
     OutcomeStatus,
@@ -104,7 +105,7 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
                        errors=(f"{src}: {e}",))
     except Exception as e:  # delegation refused, signer errors: report and go on
         return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
-                       errors=(f"{src}: {type(e).__name__}: {e}",))
+                       errors=(f"{src}: {describe(e)}",))
     write_atomic(target, signed)
     digest = sha256_hex(signed)
     registry.mark_issued(rec.number, sha256=digest, path=str(target),
@@ -139,8 +140,8 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
             stage.check(rec.permit, stage.now())
         except Exception as e:  # delegation refused
             pending.append((draft, rec, None, Outcome(
-                "failed", rec.application_id, str(draft.path), rec.number,
-                errors=(f"{draft.path}: {type(e).__name__}: {e}",))))
+                OutcomeStatus.FAILED, rec.application_id, str(draft.path), rec.number,
+                errors=(f"{draft.path}: {describe(e)}",))))
             return
 
         def sign() -> tuple[bytes, bytes]:
@@ -158,7 +159,7 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
                 pdf, signed = fut.result()
             except Exception as e:  # signer errors: report and go on
                 outcome = Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
-                                  errors=(f"{src}: {type(e).__name__}: {e}",))
+                                  errors=(f"{src}: {describe(e)}",))
             else:
                 target = out_dir / safe_filename(rec.number)
                 write_atomic(target, signed)

@@ -34,6 +34,7 @@ from generator.errors import GeneratorError
 from generator.layout import Box, qr_box_in
 from generator.render import DecreeRenderer, RenderInput
 
+from .errors import describe
 from .profile import Profile
 from .registry import (
     ConflictError,
@@ -464,7 +465,7 @@ class Pipeline:
                 # would fail the same way; what is written is still recorded (see _run)
                 raise
             return Outcome(OutcomeStatus.FAILED, app.application_id, src, record.number,
-                           errors=(f"{src}: {type(e).__name__}: {e}",))
+                           errors=(f"{src}: {describe(e)}",))
         t = time.thread_time()
         try:
             path = self.out_dir / safe_filename(record.number)
