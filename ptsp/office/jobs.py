@@ -19,10 +19,11 @@ from typing import Any
 
 from generator.applications import Application, RecordRef, validate_record
 from generator.catalog import Catalog
-from generator.convert import Converter, LibreOfficePool, PoolSettings
+from generator.convert import Converter
 from signer.errors import SignerError
 from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource, UnlockedKey
 
+from ..conversion import libreoffice_pool
 from ..drafts import Draft, sign_drafts
 from ..errors import ProfileError
 from ..pipeline import ISSUED_ANY, OutcomeStatus, Pipeline, display_data
@@ -83,8 +84,8 @@ class JobRunner:
         self.store = store
         self.data_dir = data_dir
         self.drafts_dir = data_dir / "draf"
-        self.converter_factory = converter_factory or (lambda: LibreOfficePool(
-            PoolSettings(size=1), workdir=data_dir / "lo"))
+        self.converter_factory = converter_factory or (lambda: libreoffice_pool(data_dir,
+                                                                                size=1))
         self.threads: dict[int, threading.Thread] = {}
         self._sign_lock = threading.Lock()
 
