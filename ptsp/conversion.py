@@ -12,5 +12,5 @@ def libreoffice_pool(data_dir: Path, *, size: int | None = None,
                      on_event: Callable[[str], None] | None = None) -> LibreOfficePool:
     """A LibreOffice pool of ``size`` instances (default: by the CPU count) whose profiles
     live under ``data_dir/lo``, kept across runs so later starts are warm."""
-    return LibreOfficePool(PoolSettings(**({"size": size} if size else {})),
-                           workdir=data_dir / "lo", on_event=on_event)
+    settings = PoolSettings(size=size) if size else PoolSettings()
+    return LibreOfficePool(settings, workdir=data_dir / "lo", on_event=on_event)

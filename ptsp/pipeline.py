@@ -429,7 +429,7 @@ class Pipeline:
                                    errors=(f"{src}: {e}",)), None
             if existing is not None:
                 return None, existing
-            common = dict(
+            common: dict[str, Any] = dict(
                 application_id=app.application_id, permit=app.permit,
                 holder_name=str(app.applicant.get("name", "")),
                 holder_nik_masked=app.nik_masked, received_on=app.received_on,

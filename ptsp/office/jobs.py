@@ -147,7 +147,7 @@ class JobRunner:
                 raise OfficeError(f"drafting could not run: {e}") from e
             for o in report.outcomes:
                 app_id = o.application_id or ""
-                row = by_id.get(app_id)
+                known = by_id.get(app_id)
                 if o.status == OutcomeStatus.DRAFTED:
                     self.store.update_application(
                         app_id, role=SYSTEM, stage=Stage.KASI, number=o.number, draft_path=o.path,
@@ -157,10 +157,10 @@ class JobRunner:
                 else:
                     detail = "; ".join(o.errors) or o.status
                     log.warning("job %s: no draft of %s: %s", job_id, app_id, detail)
-                    if row is not None:
+                    if known is not None:
                         self.store.update_application(app_id, role=SYSTEM, stage=Stage.FAILED,
                                                       last_error=DRAFT_FAILED,
-                                                      number=o.number or row.number)
+                                                      number=o.number or known.number)
                     results.append({"application_id": app_id, "number": o.number,
                                     "status": ItemStatus.FAILED, "error": DRAFT_FAILED,
                                     "detail": detail})

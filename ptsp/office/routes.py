@@ -246,8 +246,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         if row.number:
             rec = await run_in_threadpool(office.registry.get, row.number)
             if rec is not None and rec.status.value == "reserved":
-                await run_in_threadpool(lambda: office.registry.void(
-                    row.number, reason=reason, actor=user.username))
+                await run_in_threadpool(office.registry.void, row.number, reason=reason,
+                                        actor=user.username)
         await run_in_threadpool(office.audit, "void", user.username, row.number,
                                 application_id=app_id, reason=reason)
         return _see_other("/unggah")
