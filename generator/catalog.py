@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .citations import Citation, LegalData, load_legal
-from .errors import CatalogError
+from .errors import CatalogError, GeneratorError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -318,7 +318,17 @@ def load_catalog(templates_dir: Path | None = None) -> Catalog:
 
 @cache
 def _load_cached(tdir_s: str) -> Catalog:
-    tdir = Path(tdir_s)
+    try:
+        return _read_catalog(Path(tdir_s))
+    except GeneratorError:
+        raise
+    except OSError as e:
+        raise CatalogError(f"cannot read the catalog in {tdir_s}: {e}") from e
+    except (KeyError, TypeError, ValueError, AttributeError) as e:  # a file of the wrong shape
+        raise CatalogError(f"malformed catalog in {tdir_s}: {type(e).__name__}: {e}") from e
+
+
+def _read_catalog(tdir: Path) -> Catalog:
     cat_path = tdir / "catalog.json"
     dec_path = tdir / "decrees.toml"
     try:

@@ -163,28 +163,34 @@ class _Instance:
         preload = resolve_allocator(s.allocator)
         if preload is not None:
             env["LD_PRELOAD"] = " ".join(x for x in (preload, env.get("LD_PRELOAD")) if x)
-        self.proc = subprocess.Popen(
-            [s.python, str(WORKER), s.soffice, self.profile.as_uri(),
-             f"ptsp-{os.getpid()}-{uuid.uuid4().hex[:8]}", "1" if s.pdfa else "0"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            bufsize=0, start_new_session=True, env=env,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [s.python, str(WORKER), s.soffice, self.profile.as_uri(),
+                 f"ptsp-{os.getpid()}-{uuid.uuid4().hex[:8]}", "1" if s.pdfa else "0"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                bufsize=0, start_new_session=True, env=env,
+            )
+        except OSError as e:
+            raise ConversionError(f"cannot start the LibreOffice worker with {s.python}: "
+                                  f"{e}") from e
         try:
             hello = self._reply(s.start_timeout)
         except TimeoutError:
             hello = {"ready": False, "error": f"no answer in {s.start_timeout:.0f} s"}
-        if hello is None or not hello.get("ready"):
+        pid = hello.get("soffice_pid") if hello else None
+        if hello is None or not hello.get("ready") or not isinstance(pid, int):
             self.kill()
             why = hello.get("error") if hello else "no answer"
             raise ConversionError(f"LibreOffice did not start ({why}); is python3-uno installed?")
-        self.soffice_pid = int(hello["soffice_pid"])
+        self.soffice_pid = pid
         self.docs = 0
         self.sent = self.answered = 0
         self.last_answer = 0.0
 
     def _reply(self, timeout: float) -> dict | None:
         """The worker's next JSON line, read on the calling thread (no pump thread: fewer
-        hand-offs of the GIL per conversion). None when the worker has gone."""
+        hand-offs of the GIL per conversion). None when the worker has gone or says something
+        that is not a JSON object (then it is out of step: the caller replaces it)."""
         import json
         import select
 
@@ -206,7 +212,11 @@ class _Instance:
                 return None
             self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
-        return json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError:  # not JSON (or not UTF-8)
+            return None
+        return reply if isinstance(reply, dict) else None
 
     @property
     def alive(self) -> bool:
@@ -235,7 +245,11 @@ class _Instance:
 
         stem = uuid.uuid4().hex
         src, dst = self.scratch / f"{stem}.docx", self.scratch / f"{stem}.pdf"
-        src.write_bytes(docx)
+        try:
+            src.write_bytes(docx)
+        except OSError as e:
+            raise ConversionError(f"{name}: cannot write the document for LibreOffice: "
+                                  f"{e}") from e
         try:
             with self.lock:
                 if not self.alive:
@@ -276,7 +290,10 @@ class _Instance:
             if not reply.get("ok"):
                 raise ConversionError(f"{name}: LibreOffice could not convert it: "
                                       f"{reply.get('error')}")
-            data = dst.read_bytes()
+            try:
+                data = dst.read_bytes()
+            except OSError as e:
+                raise ConversionError(f"{name}: LibreOffice wrote no PDF ({e})") from e
             if not data.startswith(b"%PDF-"):
                 raise ConversionError(f"{name}: LibreOffice wrote no PDF")
             return data
@@ -449,6 +466,8 @@ class LibreOfficePool:
                     self.stats.crashes += 1
                 self._on_event(f"{name}: {e}; restarting LibreOffice")
                 last = ConversionError(f"{name}: {e}")
+            except (OSError, ValueError) as e:  # nothing foreign leaves the library
+                raise ConversionError(f"{name}: conversion failed: {e}") from e
             finally:
                 self._release(inst)
             attempts += 1

@@ -28,7 +28,7 @@ from .applications import Application
 from .catalog import TEMPLATES_DIR, Service
 from .citations import mengingat
 from .dates import ORDINALS, add_years, long_date, roman, spell
-from .errors import CatalogError, RenderError
+from .errors import CatalogError, GeneratorError, RenderError
 from .slim import slim_parts
 from .typeset import lines
 
@@ -217,21 +217,33 @@ class DecreeRenderer:
         if service.template is None or service.decree is None:
             raise RenderError(f"{service.code} has no decree template")
         path = self.templates_dir / service.template
-        compiled = self._compiled(path)
-        ctx = self.context(service, app, inp)
-        # The verifier reads the number back from the PDF's /Keywords to name the decree a
-        # tampered copy claims to be.
-        props = {"title": f"Keputusan Nomor {inp.number} tentang {ctx['decree_title']}",
-                 "subject": service.name, "keywords": f"nomor={inp.number}"}
+        # Everything that reads the template or runs its code is inside: a damaged template,
+        # a syntax error or a filter refusing a value is a GeneratorError, never a zipfile,
+        # jinja2 or ValueError escaping the library.
         try:
+            compiled = self._compiled(path)
+            ctx = self.context(service, app, inp)
+            # The verifier reads the number back from the PDF's /Keywords to name the decree a
+            # tampered copy claims to be.
+            props = {"title": f"Keputusan Nomor {inp.number} tentang {ctx['decree_title']}",
+                     "subject": service.name, "keywords": f"nomor={inp.number}"}
             if compiled is None:  # a template without the named pictures: plain docxtpl
                 data = self._render_docxtpl(ctx, qr_png(inp.verify_url), props, path)
             else:
                 data = compiled.render(ctx, qr_png(inp.verify_url), props)
+        except GeneratorError:
+            raise
         except jinja2.UndefinedError as e:
             raise RenderError(f"{path.name}: {e.message} (application {app.application_id})") from e
         except jinja2.TemplateError as e:
             raise RenderError(f"{path.name}: template error: {e}") from e
+        except zipfile.BadZipFile as e:
+            raise CatalogError(f"{path}: not a readable DOCX template ({e}); rebuild it "
+                               "(`make templates`) or save it again from Word") from e
+        except OSError as e:
+            raise CatalogError(f"{path}: template cannot be read: {e}") from e
+        except ValueError as e:  # a filter refusing a value (romawi, tanggal, ...)
+            raise RenderError(f"{path.name}: {e} (application {app.application_id})") from e
         leftover = find_leftover_markup(data)
         if leftover:
             raise RenderError(

@@ -6,21 +6,18 @@ Exit codes: 0 ok, 1 failed or not valid, 2 usage error.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from generator.catalog import Catalog, load_catalog
 from generator.errors import GeneratorError
-from signer.errors import SignerError
 
 from . import __version__
+from .commands import runtime
 from .commands.applicant import mail_group, survey_group, track_command
 from .commands.catalog import catalog_group
 from .commands.cluster import worker_command
@@ -29,16 +26,9 @@ from .commands.keys import keys_group
 from .commands.registry import add_registry_commands
 from .commands.serve import serve_command
 from .commands.users import users_group
-from .errors import PtspError
+from .pipeline import ISSUED_ANY
 from .profile import Profile, load_profile
-from .registry import NumberingPolicy, Registry, RegistryError, open_registry
-
-
-def _fail(message: str, *, verbose: bool = False) -> NoReturn:
-    if verbose:
-        traceback.print_exc()
-    click.echo(f"ptsp: error: {message}", err=True)
-    sys.exit(EXIT_FAIL)
+from .registry import NumberingPolicy, Registry, open_registry
 
 
 class Ctx:
@@ -77,18 +67,9 @@ class Ctx:
                 for s in self.catalog.services if s.standard_time is not None}
 
 
-class _Group(click.Group):
-    """Turns the libraries' errors into one line on stderr and exit code 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (PtspError, GeneratorError, SignerError, RegistryError) as e:
-            verbose = bool(ctx.obj and getattr(ctx.obj.get("ctx"), "verbose", False))
-            _fail(str(e), verbose=verbose)
 
 
-@click.group(cls=_Group)
+@click.group(cls=runtime.Group)  # errors: one line on stderr, exit 1
 @click.version_option(__version__, prog_name="ptsp")
 @click.option("--profile", "profile_path", type=click.Path(path_type=Path, dir_okay=False),
               envvar="PTSP_PROFILE", help="Office profile (TOML). Default: Balangan's.")
@@ -114,25 +95,6 @@ def _c(ctx: click.Context) -> Ctx:
     return ctx.obj["ctx"]
 
 
-def _progress(label: str) -> Callable[[int, int | None], None]:
-    """A one-line progress indicator on stderr (only when stderr is a terminal)."""
-    tty = sys.stderr.isatty()
-
-    def show(done: int, total: int | None) -> None:
-        if not tty:
-            return
-        width = 30
-        if total:
-            filled = int(width * done / total)
-            bar = "#" * filled + "-" * (width - filled)
-            sys.stderr.write(f"\r{label} [{bar}] {done}/{total}")
-        else:
-            sys.stderr.write(f"\r{label} {done}")
-        if total and done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 # -- sample -----------------------------------------------------------------------------------
@@ -197,8 +159,8 @@ def issue(ctx: click.Context, input_path: Path, out_dir: Path | None, report_pat
     c = _c(ctx)
     report = run_issue(
         c.profile, c.catalog, c.registry, input_path, out_dir=out_dir, level=level,
-        secret_env=secret_env, workers=workers, actor=actor or _actor(),
-        prompt=prompt_secret, on_progress=_progress("issuing"),
+        secret_env=secret_env, workers=workers, actor=actor or runtime.actor(),
+        prompt=prompt_secret, on_progress=runtime.progress("issuing"),
         on_message=lambda m: click.echo(m, err=True), broker=broker)
     doc = report.as_dict()
     if report_path:
@@ -208,7 +170,7 @@ def issue(ctx: click.Context, input_path: Path, out_dir: Path | None, report_pat
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
     for line in report.summary():
         click.echo(line, err=True)
-    issued = [o for o in report.outcomes if o.status in ("issued", "already_issued")]
+    issued = [o for o in report.outcomes if o.status in ISSUED_ANY]
     if issued and not as_json:
         folder = Path(issued[0].path or "").parent
         click.echo(f"decrees in {folder}", err=True)
@@ -216,11 +178,6 @@ def issue(ctx: click.Context, input_path: Path, out_dir: Path | None, report_pat
         sys.exit(EXIT_FAIL)
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001
-        return "cli"
 
 
 @cli.command()
@@ -240,8 +197,8 @@ def generate(ctx: click.Context, input_path: Path, drafts_dir: Path | None, as_j
     c = _c(ctx)
     report = run_generate(c.profile, c.catalog, c.registry, input_path,
                           drafts_dir=drafts_dir or c.profile.storage.data_dir / "drafts",
-                          workers=workers, actor=actor or _actor(),
-                          on_progress=_progress("drafting"),
+                          workers=workers, actor=actor or runtime.actor(),
+                          on_progress=runtime.progress("drafting"),
                           on_message=lambda m: click.echo(m, err=True))
     _finish(report, as_json)
 
@@ -266,8 +223,8 @@ def sign(ctx: click.Context, drafts_dir: Path | None, out_dir: Path | None, leve
     report = run_sign(c.profile, c.registry,
                       drafts_dir=drafts_dir or c.profile.storage.data_dir / "drafts",
                       out_dir=out_dir, level=level, secret_env=secret_env,
-                      actor=actor or _actor(), prompt=prompt_secret,
-                      on_progress=_progress("signing"))
+                      actor=actor or runtime.actor(), prompt=prompt_secret,
+                      on_progress=runtime.progress("signing"))
     _finish(report, as_json)
 
 
@@ -301,7 +258,7 @@ def correct(ctx: click.Context, number: str, input_path: Path, reason: str,
     c = _c(ctx)
     report = run_correct(c.profile, c.catalog, c.registry, number, input_path, reason=reason,
                          out_dir=out_dir, level=level, secret_env=secret_env,
-                         actor=actor or _actor(), prompt=prompt_secret,
+                         actor=actor or runtime.actor(), prompt=prompt_secret,
                          on_message=lambda m: click.echo(m, err=True))
     _finish(report, as_json)
 
@@ -363,7 +320,7 @@ def archive_renew(ctx: click.Context, within_days: int, as_json: bool,
 
     c = _c(ctx)
     rows = run_archive_renew(c.profile, c.registry, within_days=within_days,
-                             actor=actor or _actor())
+                             actor=actor or runtime.actor())
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     counts: dict[str, int] = {}

@@ -18,8 +18,10 @@ from typing import Any
 
 from generator.errors import GeneratorError
 
+from .errors import describe
 from .pipeline import (
     Outcome,
+    OutcomeStatus,
     SignStage,
     locate_qr,
     safe_filename,
@@ -76,33 +78,34 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
               remove: bool) -> Outcome:
     src = str(draft.path)
     if draft.number is None:
-        return Outcome("failed", None, src, errors=(
+        return Outcome(OutcomeStatus.FAILED, None, src, errors=(
             f"{src}: not a draft of this office, or damaged: no registration number in it",))
     rec = registry.get(draft.number)
     if rec is None:
-        return Outcome("failed", None, src, draft.number,
+        return Outcome(OutcomeStatus.FAILED, None, src, draft.number,
                        errors=(f"{src}: number {draft.number} is not in the registry",))
     target = out_dir / safe_filename(rec.number)
     if rec.status == Status.ISSUED:
         if rec.path and Path(rec.path).exists():
             if remove:
                 draft.path.unlink(missing_ok=True)
-            return Outcome("already_issued", rec.application_id, src, rec.number, rec.path,
-                           rec.sha256)
-        return Outcome("failed", rec.application_id, src, rec.number, errors=(
+            return Outcome(OutcomeStatus.ALREADY_ISSUED, rec.application_id, src, rec.number,
+                           rec.path, rec.sha256)
+        return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number, errors=(
             f"{src}: {rec.number} is issued but its file {rec.path} is missing",))
     if rec.status != Status.RESERVED:
-        return Outcome("failed", rec.application_id, src, rec.number, errors=(
+        return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number, errors=(
             f"{src}: {rec.number} has status {rec.status.value}; only reserved drafts are signed",))
     try:
         stage.check(rec.permit, stage.now())
         pdf = draft.path.read_bytes()
         signed = stage.sign(pdf, locate_qr, rec.permit)
     except (GeneratorError, OSError) as e:
-        return Outcome("failed", rec.application_id, src, rec.number, errors=(f"{src}: {e}",))
+        return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
+                       errors=(f"{src}: {e}",))
     except Exception as e:  # delegation refused, signer errors: report and go on
-        return Outcome("failed", rec.application_id, src, rec.number,
-                       errors=(f"{src}: {type(e).__name__}: {e}",))
+        return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
+                       errors=(f"{src}: {describe(e)}",))
     write_atomic(target, signed)
     digest = sha256_hex(signed)
     registry.mark_issued(rec.number, sha256=digest, path=str(target),
@@ -110,7 +113,7 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
                          actor=actor, signed_sha256=signed_revision_sha256(signed, len(pdf)))
     if remove:
         draft.path.unlink(missing_ok=True)
-    return Outcome("issued", rec.application_id, src, rec.number, str(target), digest)
+    return Outcome(OutcomeStatus.ISSUED, rec.application_id, src, rec.number, str(target), digest)
 
 
 def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage, out_dir: Path,
@@ -137,8 +140,8 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
             stage.check(rec.permit, stage.now())
         except Exception as e:  # delegation refused
             pending.append((draft, rec, None, Outcome(
-                "failed", rec.application_id, str(draft.path), rec.number,
-                errors=(f"{draft.path}: {type(e).__name__}: {e}",))))
+                OutcomeStatus.FAILED, rec.application_id, str(draft.path), rec.number,
+                errors=(f"{draft.path}: {describe(e)}",))))
             return
 
         def sign() -> tuple[bytes, bytes]:
@@ -155,8 +158,8 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
             try:
                 pdf, signed = fut.result()
             except Exception as e:  # signer errors: report and go on
-                outcome = Outcome("failed", rec.application_id, src, rec.number,
-                                  errors=(f"{src}: {type(e).__name__}: {e}",))
+                outcome = Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
+                                  errors=(f"{src}: {describe(e)}",))
             else:
                 target = out_dir / safe_filename(rec.number)
                 write_atomic(target, signed)
@@ -167,8 +170,8 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
                     signed_sha256=signed_revision_sha256(signed, len(pdf)))
                 if remove:
                     draft.path.unlink(missing_ok=True)
-                outcome = Outcome("issued", rec.application_id, src, rec.number, str(target),
-                                  digest)
+                outcome = Outcome(OutcomeStatus.ISSUED, rec.application_id, src, rec.number,
+                                  str(target), digest)
         outcomes.append(outcome)
         if on_progress:
             on_progress(len(outcomes), len(drafts))

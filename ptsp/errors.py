@@ -19,3 +19,21 @@ class ProfileError(PtspError):
 
 class PipelineError(PtspError):
     pass
+
+
+def describe(e: BaseException) -> str:
+    """What people read about an error in a report or on a page: its message, never its
+    Python type name. An exception that is none of ours is logged with its traceback (the
+    administrator finds the type there) and described as unexpected."""
+    from generator.errors import GeneratorError
+    from signer.errors import SignerError
+
+    from .registry.errors import RegistryError
+
+    text = str(e).strip()
+    if isinstance(e, (PtspError, GeneratorError, SignerError, RegistryError)) and text:
+        return text
+    import logging
+
+    logging.getLogger("ptsp").warning("unexpected error: %r", e, exc_info=e)
+    return f"unexpected error: {text}" if text else "unexpected error (details in the log)"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from generator.applications import read_applications
 from generator.catalog import Catalog
-from generator.convert import LibreOfficePool, PoolSettings
 
+from .conversion import libreoffice_pool
 from .pipeline import BatchReport, Pipeline, Progress
 from .profile import Profile
 from .registry import Registry
@@ -50,10 +50,7 @@ def run_issue(
             level=level, secret_env=secret_env, actor=actor, prompt=prompt,
             on_progress=on_progress, on_message=on_message)
     source = key_source(profile, secret_env=secret_env, prompt=prompt)
-    with LibreOfficePool(
-        PoolSettings(**({"size": workers} if workers else {})),
-        workdir=profile.storage.data_dir / "lo", on_event=on_message,
-    ) as pool:
+    with libreoffice_pool(profile.storage.data_dir, size=workers, on_event=on_message) as pool:
         # LibreOffice starts (about a second) while the registry opens, the key is unlocked
         # and the timestamp service comes up; a wrong passphrase still stops the batch
         # before any document.
@@ -81,9 +78,8 @@ def run_generate(
     """Reserve numbers and write unsigned drafts (render + convert), for review before signing."""
     registry = registry_factory()
     try:
-        with LibreOfficePool(PoolSettings(**({"size": workers} if workers else {})),
-                             workdir=profile.storage.data_dir / "lo",
-                             on_event=on_message) as pool:
+        with libreoffice_pool(profile.storage.data_dir, size=workers,
+                              on_event=on_message) as pool:
             pipeline = Pipeline(
                 profile=profile, catalog=catalog, registry=registry, converter=pool,
                 signer=None, out_dir=drafts_dir, actor=actor, on_progress=on_progress,
@@ -171,8 +167,8 @@ def run_correct(
     try:
         with source.unlock() as key, local_services(profile), \
                 batch_signer(profile, key, level=level) as signer, \
-                LibreOfficePool(PoolSettings(size=1), workdir=profile.storage.data_dir / "lo",
-                                on_event=on_message) as pool:
+                libreoffice_pool(profile.storage.data_dir, size=1,
+                                 on_event=on_message) as pool:
             replacements = {app.application_id: (number, reason)} \
                 if isinstance(app, Application) else {}
             pipeline = Pipeline(

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from generator.errors import GeneratorError
 from generator.layout import Box, qr_box_in
 from generator.render import DecreeRenderer, RenderInput
 
+from .errors import describe
 from .profile import Profile
 from .registry import (
     ConflictError,
@@ -48,11 +50,27 @@ from .registry import (
 Progress = Callable[[int, int | None], None]
 
 
+class OutcomeStatus(StrEnum):
+    """What happened to one record (the values are the JSON report's ``status``)."""
+
+    ISSUED = "issued"
+    ALREADY_ISSUED = "already_issued"
+    DRAFTED = "drafted"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+#: A decree exists signed (now or by an earlier run).
+ISSUED_ANY = frozenset({OutcomeStatus.ISSUED, OutcomeStatus.ALREADY_ISSUED})
+#: The record did not become a decree.
+NOT_OK = frozenset({OutcomeStatus.REJECTED, OutcomeStatus.FAILED})
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What happened to one record of a batch (one per record is kept: slots keep it small)."""
 
-    status: str  # issued | already_issued | drafted | rejected | failed
+    status: OutcomeStatus
     application_id: str | None
     source: str
     number: str | None = None
@@ -107,7 +125,7 @@ class BatchReport:
 
     @property
     def ok(self) -> bool:
-        return not any(o.status in ("rejected", "failed") for o in self.outcomes)
+        return not any(o.status in NOT_OK for o in self.outcomes)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -128,7 +146,7 @@ class BatchReport:
             f"issued, {self.count('rejected')} rejected, {self.count('failed')} failed"
         ]
         for o in self.outcomes:
-            if o.status in ("rejected", "failed"):
+            if o.status in NOT_OK:
                 for e in o.errors:
                     lines.append(f"  {o.status}: {e}")
         return lines
@@ -365,7 +383,7 @@ class Pipeline:
                 for item in items:
                     if isinstance(item, RecordError):
                         finish(Outcome(
-                            "rejected", item.application_id, str(item.ref),
+                            OutcomeStatus.REJECTED, item.application_id, str(item.ref),
                             errors=tuple(item.describe()),
                             fields=tuple({"field": e.field, "message": e.message}
                                          for e in item.errors)))
@@ -395,9 +413,10 @@ class Pipeline:
             if existing is not None and existing.status != Status.RESERVED:
                 path = Path(existing.path) if existing.path else None
                 if existing.status == Status.ISSUED and path is not None and path.exists():
-                    return Outcome("already_issued", app.application_id, src, existing.number,
-                                   str(path), existing.sha256), None
-                return Outcome("failed", app.application_id, src, existing.number, errors=(
+                    return Outcome(OutcomeStatus.ALREADY_ISSUED, app.application_id, src,
+                                   existing.number, str(path), existing.sha256), None
+                return Outcome(OutcomeStatus.FAILED, app.application_id, src, existing.number,
+                               errors=(
                     f"{src}: application {app.application_id} already has decree "
                     f"{existing.number} with status {existing.status.value}"
                     + ("" if path is None or path.exists() else f"; its file {path} is missing"),
@@ -406,11 +425,11 @@ class Pipeline:
                 try:
                     self.signer.check(app.permit, self.profile.office.now())
                 except Exception as e:  # DelegationError: refuse before taking a number
-                    return Outcome("failed", app.application_id, src,
+                    return Outcome(OutcomeStatus.FAILED, app.application_id, src,
                                    errors=(f"{src}: {e}",)), None
             if existing is not None:
                 return None, existing
-            common = dict(
+            common: dict[str, Any] = dict(
                 application_id=app.application_id, permit=app.permit,
                 holder_name=str(app.applicant.get("name", "")),
                 holder_nik_masked=app.nik_masked, received_on=app.received_on,
@@ -425,7 +444,8 @@ class Pipeline:
             except (ConflictError, InvalidTransition, InvalidRequest) as e:
                 # this application cannot take a number (e.g. its id is already used for
                 # another permit): report it, go on with the rest
-                return Outcome("failed", app.application_id, src, errors=(f"{src}: {e}",)), None
+                return Outcome(OutcomeStatus.FAILED, app.application_id, src,
+                               errors=(f"{src}: {e}",)), None
         finally:
             times.add("reserve", time.thread_time() - t)
 
@@ -437,22 +457,22 @@ class Pipeline:
         try:
             data, digest, signed_digest = fut.result()
         except GeneratorError as e:
-            return Outcome("failed", app.application_id, src, record.number,
+            return Outcome(OutcomeStatus.FAILED, app.application_id, src, record.number,
                            errors=(f"{src}: {e}",))
         except Exception as e:  # signer errors and anything unexpected: report, go on
             if getattr(e, "stops_batch", False):
                 # e.g. a wrong passphrase at a remote signing service: every further decree
                 # would fail the same way; what is written is still recorded (see _run)
                 raise
-            return Outcome("failed", app.application_id, src, record.number,
-                           errors=(f"{src}: {type(e).__name__}: {e}",))
+            return Outcome(OutcomeStatus.FAILED, app.application_id, src, record.number,
+                           errors=(f"{src}: {describe(e)}",))
         t = time.thread_time()
         try:
             path = self.out_dir / safe_filename(record.number)
             write_atomic(path, data)
             if self.signer is None:
-                return Outcome("drafted", app.application_id, src, record.number, str(path),
-                               digest)
+                return Outcome(OutcomeStatus.DRAFTED, app.application_id, src, record.number,
+                               str(path), digest)
             return _Written(app, src, record.number, str(path), digest, signed_digest)
         finally:
             times.add("record", time.thread_time() - t)
@@ -467,9 +487,10 @@ class Pipeline:
                 signer_fingerprint=self.signer.fingerprint, actor=self.actor,
                 signed_sha256=w.signed_sha256) for w in written])
             return [
-                Outcome("failed", w.app.application_id, w.src, w.number,
+                Outcome(OutcomeStatus.FAILED, w.app.application_id, w.src, w.number,
                         errors=(f"{w.src}: {r}",)) if isinstance(r, RegistryError)
-                else Outcome("issued", w.app.application_id, w.src, w.number, w.path, w.sha256)
+                else Outcome(OutcomeStatus.ISSUED, w.app.application_id, w.src, w.number, w.path,
+                             w.sha256)
                 for w, r in zip(written, results, strict=True)]
         finally:
             times.add("record", time.thread_time() - t)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ProfileError
+from .errors import ProfileError, PtspError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROFILE = ROOT / "templates" / "office" / "balangan.toml"
@@ -353,6 +353,23 @@ def _legal_context(profile: Profile, on: date | None, signing_ca: str) -> dict[s
 def load_profile(path: Path | None = None) -> Profile:
     """Read and check an office profile (default: ``$PTSP_PROFILE`` or Balangan's)."""
     path = Path(path or os.environ.get("PTSP_PROFILE") or DEFAULT_PROFILE).resolve()
+    try:
+        return _read_profile(path)
+    except (ProfileError, PtspError):
+        raise
+    except OSError as e:
+        raise ProfileError(f"cannot read the office profile {path}: {e}") from e
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        from generator.errors import GeneratorError
+        from signer.errors import SignerError
+
+        if isinstance(e, (GeneratorError, SignerError)):  # their own, already clear
+            raise
+        raise ProfileError(f"{path.name}: malformed office profile: {type(e).__name__}: "
+                           f"{e}") from e
+
+
+def _read_profile(path: Path) -> Profile:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:

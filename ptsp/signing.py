@@ -29,13 +29,16 @@ Prompt = Callable[[str], str]
 
 def cert_fingerprint(path: Path) -> str:
     """SHA-256 (hex) of a PEM or DER certificate's DER encoding."""
+    from signer.errors import CertificateError
     from signer.keys import load_certificate
 
     try:
         return hashlib.sha256(load_certificate(path).dump()).hexdigest()
-    except OSError as e:
-        raise ProfileError(f"cannot read the delegate's certificate {path}: {e.strerror} "
-                           "(for the demo: run `ptsp keys init`)") from e
+    except CertificateError as e:
+        if not isinstance(e.__cause__, OSError):
+            raise
+        raise ProfileError(f"cannot read the delegate's certificate {path}: "
+                           f"{e.__cause__.strerror} (for the demo: run `ptsp keys init`)") from e
 
 
 def delegations(profile: Profile) -> list[Delegation]:

@@ -12,6 +12,7 @@ and kept as ``__cause__``::
     │                      unreachable, revocation data unavailable for B-LT/B-LTA, ...)
     ├── DelegationError    the signer is not (or not now, or not for this permit type)
     │                      a delegate of the Bupati
+    ├── CertificateError   a certificate file cannot be read or parsed (also a ValueError)
     ├── PkiError           the demo PKI or its local services could not be built or started
     ├── SettingsError      signature settings are inconsistent (also a ValueError)
     └── ValidationError    a document could not be *checked* at all (misconfigured trust
@@ -25,6 +26,7 @@ a PIN, passphrase or key material.
 from __future__ import annotations
 
 __all__ = [
+    "CertificateError",
     "DelegationError",
     "KeyUnlockError",
     "PkiError",
@@ -53,6 +55,11 @@ class DelegationError(SignerError):
     def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.reasons = reasons
+
+
+class CertificateError(SignerError, ValueError):
+    """A certificate file cannot be read (``__cause__``: the OSError) or is not a PEM or DER
+    certificate."""
 
 
 class PkiError(SignerError):

@@ -31,7 +31,7 @@ from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from .errors import KeyUnlockError
+from .errors import CertificateError, KeyUnlockError
 
 __all__ = [
     "KeySource",
@@ -43,13 +43,20 @@ __all__ = [
 
 
 def load_certificate(path: Path) -> x509.Certificate:
-    """Read one PEM or DER certificate file."""
+    """Read one PEM or DER certificate file; :class:`CertificateError` when it cannot be
+    read or is no certificate."""
     from asn1crypto import pem
 
-    data = Path(path).read_bytes()
-    if pem.detect(data):
-        _, _, data = pem.unarmor(data)
-    return x509.Certificate.load(data)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise CertificateError(f"cannot read the certificate {path}: {e.strerror or e}") from e
+    try:
+        if pem.detect(data):
+            _, _, data = pem.unarmor(data)
+        return x509.Certificate.load(data)
+    except (ValueError, TypeError) as e:
+        raise CertificateError(f"{path} is not a PEM or DER certificate: {e}") from e
 
 
 class UnlockedKey:

@@ -88,3 +88,15 @@ def cheap_hashing(monkeypatch: Any) -> None:
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
                                                         parallelism=1))
+
+
+def put_at_stage(store: Any, app_id: str, stage: str, **values: Any) -> None:
+    """Test set-up only: put one application at ``stage`` directly in the table, skipping the
+    workflow's transitions (which ``OfficeStore`` enforces) to reach a state quickly."""
+    import sqlalchemy as sa
+
+    from ptsp.office.store import applications, utcnow
+
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(applications).where(applications.c.application_id == app_id)
+                     .values(stage=stage, stage_since=utcnow(), **values))

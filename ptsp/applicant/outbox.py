@@ -32,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ..office.stages import Stage
 from ..pipeline import safe_filename
 from ..registry import engine as db
 from .errors import MailError
@@ -164,7 +165,7 @@ def enqueue_signed(engine: Engine, profile: Any, registry: Any, catalog: Any) ->
     from ..office.store import OfficeStore
 
     store = OfficeStore(engine)
-    apps = store.applications(stages=("signed", "handed_over"))
+    apps = store.applications(stages=(Stage.SIGNED, Stage.HANDED_OVER))
     box = OutboxStore(engine)
     with db.read(engine, "reading the outbox") as conn:
         done = {r.dedupe for r in conn.execute(sa.select(outbox.c.dedupe).where(

@@ -21,6 +21,7 @@ from typing import Any
 from generator.applications import Application
 from generator.errors import ConversionError, RenderError
 
+from ..errors import describe
 from ..pipeline import Pipeline, StageTimes
 from ..profile import Profile
 from ..registry import Record
@@ -178,7 +179,7 @@ class RemoteConversions:
                 continue
             except Exception as e:  # noqa: BLE001 - broker gone: this decree fails, say why
                 del outstanding[tid]
-                self._settle(p, error=f"result lost: {type(e).__name__}: {e}")
+                self._settle(p, error=f"result lost: {describe(e)}")
                 continue
             del outstanding[tid]
             if not isinstance(value, dict):

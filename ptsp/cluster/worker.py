@@ -33,6 +33,7 @@ from generator.convert import LibreOfficePool, PoolSettings
 from generator.errors import GeneratorError
 from generator.render import DecreeRenderer, RenderInput
 
+from ..errors import describe
 from .app import ECHO, TASK, make_app
 from .errors import ClusterError, TemplateMismatch
 from .jobs import VERSION, catalog_digest, file_digest, job_digest
@@ -162,8 +163,8 @@ def convert_task(job: dict[str, Any]) -> dict[str, Any]:
         pdf = produce(job)
     except (GeneratorError, ClusterError) as e:
         return base | {"ok": False, "error": str(e)}
-    except Exception as e:  # noqa: BLE001 - anything else: reported with its type
-        return base | {"ok": False, "error": f"{type(e).__name__}: {e}"}
+    except Exception as e:  # noqa: BLE001 - anything else: logged with its type, reported
+        return base | {"ok": False, "error": describe(e)}
     return base | {"ok": True, "pdf": base64.b64encode(pdf).decode(),
                    "ms": round((time.perf_counter() - t) * 1000, 1)}
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from ..errors import PtspError
 from .common import EXIT_FAIL, app_ctx
 
 
@@ -23,7 +24,7 @@ def _registry(ctx: click.Context) -> Iterator[Any]:
     registry = ctx.obj["registry_factory"]()
     try:
         if getattr(registry, "engine", None) is None:
-            raise click.ClickException("this command needs an SQL registry database")
+            raise PtspError("this command needs an SQL registry database")
         yield registry
     finally:
         registry.close()

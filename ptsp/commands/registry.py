@@ -8,13 +8,10 @@ document), messages to stderr; exit 0 ok, 1 failed or check not passed, 2 usage 
 
 from __future__ import annotations
 
-import functools
-import getpass
 import json
 import sys
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -22,28 +19,17 @@ from ptsp.registry import (
     REVOCATION_KINDS,
     NumberNotFound,
     Registry,
-    RegistryError,
     Status,
     export_csv,
     sla_report,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
+from ..errors import PtspError
+from .runtime import actor as login_name
+from .runtime import handle_errors
+
 STATUS_CHOICE = click.Choice([s.value for s in Status])
 KIND_CHOICE = click.Choice(sorted(k.value for k in REVOCATION_KINDS))
-
-
-def _registry_errors(fn: F) -> F:
-    """Registry errors become one line on stderr and exit code 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except RegistryError as e:
-            raise click.ClickException(str(e)) from e
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _open(ctx: click.Context) -> Registry:
@@ -63,13 +49,6 @@ def _say(msg: str) -> None:
     click.echo(msg, err=True)
 
 
-def _default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli"
-
-
 @click.group("registry")
 def registry_group() -> None:
     """Registration numbers, permit states and the audit trail."""
@@ -81,7 +60,7 @@ def registry_group() -> None:
 @click.option("--permit", metavar="CODE", help="Only this permit code.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N records (newest first).")
 @click.pass_context
-@_registry_errors
+@handle_errors
 def list_command(
     ctx: click.Context, as_json: bool, status: str | None, permit: str | None, limit: int | None
 ) -> None:
@@ -101,7 +80,7 @@ def list_command(
 @click.argument("number")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_context
-@_registry_errors
+@handle_errors
 def show_command(ctx: click.Context, number: str, as_json: bool) -> None:
     """Show one record and its audit entries."""
     reg = _open(ctx)
@@ -131,7 +110,7 @@ def show_command(ctx: click.Context, number: str, as_json: bool) -> None:
               type=click.Choice([s.value for s in Status] + ["all"]),
               help="Records to export; 'all' for every record.")
 @click.pass_context
-@_registry_errors
+@handle_errors
 def export_command(ctx: click.Context, fmt: str, out: str | None, status: str) -> None:
     """Export the registry book (CSV, one row per number)."""
     reg = _open(ctx)
@@ -150,7 +129,7 @@ def export_command(ctx: click.Context, fmt: str, out: str | None, status: str) -
 @click.option("--number", help="Only entries of this number (without --check).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_context
-@_registry_errors
+@handle_errors
 def audit_command(ctx: click.Context, check: bool, number: str | None, as_json: bool) -> None:
     """Verify (--check) or print the audit trail."""
     reg = _open(ctx)
@@ -174,13 +153,13 @@ def audit_command(ctx: click.Context, check: bool, number: str | None, as_json: 
 
 @registry_group.command("migrate")
 @click.pass_context
-@_registry_errors
+@handle_errors
 def migrate_command(ctx: click.Context) -> None:
     """Upgrade the registry database schema to the newest revision."""
     reg = _open(ctx)
     migrate = getattr(reg, "migrate", None)
     if migrate is None:
-        raise click.ClickException(f"{type(reg).__name__} has no schema to migrate")
+        raise PtspError(f"{type(reg).__name__} has no schema to migrate")
     before, after = migrate()
     if before == after:
         _say(f"registry schema already at revision {after}")
@@ -194,11 +173,11 @@ def migrate_command(ctx: click.Context) -> None:
 @click.option("--decree", required=True, help="Reference of the decree that orders it.")
 @click.option("--kind", type=KIND_CHOICE, default=Status.REVOKED.value, show_default=True,
               help="withdrawn (ditarik kembali), cancelled (dibatalkan), revoked (dicabut).")
-@click.option("--actor", default=_default_actor, show_default="login name",
+@click.option("--actor", default=login_name, show_default="login name",
               help="Who does it (audit trail).")
 @click.option("--json", "as_json", is_flag=True, help="Print the record as one JSON document.")
 @click.pass_context
-@_registry_errors
+@handle_errors
 def revoke_command(
     ctx: click.Context, number: str, reason: str, decree: str, kind: str, actor: str,
     as_json: bool,
@@ -230,7 +209,7 @@ def _as_date(value: datetime | None) -> date | None:
               help="Received on or before DATE.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True)
 @click.pass_context
-@_registry_errors
+@handle_errors
 def sla_command(
     ctx: click.Context, as_json: bool, permit: str | None, date_from: datetime | None,
     date_to: datetime | None, today: datetime | None,

@@ -16,6 +16,9 @@ from typing import Any
 
 import click
 
+from ..errors import PtspError
+from .runtime import Group
+
 ROLE_CHOICES = ("backoffice", "kasi", "kabid", "kadis", "admin")
 
 
@@ -27,13 +30,13 @@ def _store(ctx: click.Context) -> Iterator[tuple[Any, Any]]:
     try:
         engine = getattr(registry, "engine", None)
         if engine is None:
-            raise click.ClickException("user accounts need an SQL registry database")
+            raise PtspError("user accounts need an SQL registry database")
         yield OfficeStore(engine), registry
     finally:
         registry.close()
 
 
-@click.group("users")
+@click.group("users", cls=Group)  # account errors: one line on stderr, exit 1
 def users_group() -> None:
     """Accounts of the back-office web pages (roles: backoffice, kasi, kabid, kadis, admin)."""
 
@@ -48,7 +51,7 @@ def users_group() -> None:
 def add_user(ctx: click.Context, username: str, role: str, full_name: str,
              password_env: str | None) -> None:
     """Create an account (the first one: --role admin)."""
-    from ptsp.office.auth import AccountError, create_user
+    from ptsp.office.auth import create_user
 
     if password_env:
         password = os.environ.get(password_env)
@@ -58,10 +61,7 @@ def add_user(ctx: click.Context, username: str, role: str, full_name: str,
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
                                 err=True)
     with _store(ctx) as (store, registry):
-        try:
-            user = create_user(store, username, role, password, full_name)
-        except AccountError as e:
-            raise click.ClickException(str(e)) from None
+        user = create_user(store, username, role, password, full_name)
         registry.record_event(action="user_add", actor="cli",
                               detail={"username": user.username, "role": user.role})
     click.echo(f"created {user.username} ({user.role})", err=True)
@@ -93,7 +93,7 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
 def _change(ctx: click.Context, username: str, action: str, **values: Any) -> None:
     with _store(ctx) as (store, registry):
         if store.update_user(username.strip().lower(), **values) is None:
-            raise click.ClickException(f"no user {username}")
+            raise PtspError(f"no user {username}")
         registry.record_event(action=action, actor="cli", detail={"username": username})
 
 
@@ -124,15 +124,12 @@ def unlock_user(ctx: click.Context, username: str) -> None:
 @click.pass_context
 def reset_password(ctx: click.Context, username: str, password_env: str | None) -> None:
     """Set a new password (the user's sessions end, failed-login delays are lifted)."""
-    from ptsp.office.auth import AccountError, set_password
+    from ptsp.office.auth import set_password
 
     password = _password(password_env, "New password")
     name = username.strip().lower()
     with _store(ctx) as (store, registry):
-        try:
-            set_password(store, name, password)
-        except AccountError as e:
-            raise click.ClickException(str(e)) from None
+        set_password(store, name, password)
         registry.record_event(action="user_password_reset", actor="cli",
                               detail={"username": name})
     click.echo(f"password of {name} reset", err=True)

@@ -25,8 +25,10 @@ from generator.catalog import Catalog
 from ..profile import Profile
 from ..registry import Registry
 from .auth import ROLES, current_session, same_token
+from .errors import OfficeError
 from .jobs import ConverterFactory, JobRunner
-from .store import STAGE_LABELS, OfficeStore, Session, User
+from .stages import LABELS
+from .store import OfficeStore, Session, User
 from .timefmt import Clock
 
 HERE = Path(__file__).resolve().parent
@@ -51,7 +53,7 @@ BAD_CSRF = ("Formulir tidak sah atau sudah kedaluwarsa. Muat ulang halaman, lalu
             "formulir sekali lagi.")
 
 
-class OfficeRefusal(Exception):
+class OfficeRefusal(OfficeError):
     """A request the office refuses, with the status and a message in Bahasa Indonesia."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -60,8 +62,8 @@ class OfficeRefusal(Exception):
         self.message = message
 
 
-class NeedLogin(Exception):
-    pass
+class NeedLogin(OfficeError):
+    """The request needs a signed-in user (the login page follows)."""
 
 
 class Office:
@@ -82,10 +84,11 @@ class Office:
         self._registry: Registry | None = None
         self._store: OfficeStore | None = None
         self._jobs: JobRunner | None = None
+        self._recovered = False  # interrupted jobs are recovered once, not on every reopen
         self._lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(office=profile.office, roles=ROLES,
-                                          stage_labels=STAGE_LABELS, prefix=PREFIX)
+                                          stage_labels=LABELS, prefix=PREFIX)
         self.clock = Clock(profile.office.timezone)
         self.templates.env.filters.update(waktu=self.clock.waktu, tanggal=self.clock.tanggal,
                                           jam=self.clock.jam, izin=self.permit_name)
@@ -110,9 +113,11 @@ class Office:
             if self._store is None:
                 engine = getattr(registry, "engine", None)
                 if engine is None:
-                    raise RuntimeError("the office pages need an SQL registry (SqlRegistry)")
+                    raise OfficeError("the office pages need an SQL registry (SqlRegistry)")
                 self._store = OfficeStore(engine)
-                self._store.recover_interrupted()
+                if not self._recovered:  # this process's own jobs may still be running
+                    self._store.recover_interrupted()
+                    self._recovered = True
             return self._store
 
     @property

@@ -26,9 +26,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ..errors import PtspError
+from .roles import ADMIN, BACKOFFICE, KABID, KADIS, KASI
 from .store import OfficeStore, Session, User, UserExists, utcnow
 
-BACKOFFICE, KASI, KABID, KADIS, ADMIN = "backoffice", "kasi", "kabid", "kadis", "admin"
 ROLES = {
     BACKOFFICE: "Petugas Back Office",
     KASI: "Kepala Seksi",

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from generator.catalog import Catalog
 
 from ..registry.report import WORKDAY_MINUTES, working_days_between
-from .store import STAGE_ACTOR, STAGE_LABELS, AppRow
+from .stages import ACTORS, LABELS, SIGNED, Stage
+from .store import AppRow
 
-FINISHED = frozenset({"signed", "handed_over", "revoked"})
+FINISHED = frozenset(SIGNED)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def board_rows(apps: list[AppRow], catalog: Catalog, *, today: date | None = Non
     today = today or datetime.now(tz).date()
     rows = []
     for a in apps:
-        if a.stage == "voided":
+        if a.stage == Stage.VOIDED:
             continue
         service = catalog.find(a.permit)
         allowed, standard = allowed_days(catalog, a.permit, a.raw.get("variant"))
@@ -57,7 +58,7 @@ def board_rows(apps: list[AppRow], catalog: Catalog, *, today: date | None = Non
             else None
         elapsed = working_days_between(start, finished or today) if start else None
         overdue = allowed is not None and elapsed is not None and elapsed > allowed
-        rows.append(BoardRow(a, service.name if service else a.permit, STAGE_LABELS[a.stage],
-                             STAGE_ACTOR[a.stage], start, elapsed, allowed, standard, overdue,
+        rows.append(BoardRow(a, service.name if service else a.permit, LABELS[a.stage],
+                             ACTORS[a.stage], start, elapsed, allowed, standard, overdue,
                              finished))
     return rows

@@ -22,6 +22,7 @@ from generator.applications import (
 from generator.catalog import Catalog
 from generator.errors import InputError
 
+from .errors import OfficeError
 from .messages import pesan, pesan_berkas
 from .xlsx import iter_xlsx_records
 
@@ -30,7 +31,7 @@ MAX_UPLOAD = 10 * 1024 * 1024
 MAX_RECORDS = 5000
 
 
-class IntakeError(Exception):
+class IntakeError(OfficeError):
     """The file as a whole cannot be read (message in Bahasa Indonesia)."""
 
 

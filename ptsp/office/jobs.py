@@ -19,17 +19,21 @@ from typing import Any
 
 from generator.applications import Application, RecordRef, validate_record
 from generator.catalog import Catalog
-from generator.convert import Converter, LibreOfficePool, PoolSettings
+from generator.convert import Converter
 from signer.errors import SignerError
 from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource, UnlockedKey
 
+from ..conversion import libreoffice_pool
 from ..drafts import Draft, sign_drafts
 from ..errors import ProfileError
-from ..pipeline import Pipeline, display_data
+from ..pipeline import ISSUED_ANY, OutcomeStatus, Pipeline, display_data
 from ..profile import Profile
 from ..registry import Registry, Status
 from ..signing import batch_signer, local_services, sign_stage
-from .store import AppRow, OfficeStore, utcnow
+from .errors import OfficeError
+from .roles import BACKOFFICE, KADIS, SYSTEM
+from .stages import Stage
+from .store import AppRow, ItemStatus, JobKind, JobState, OfficeStore, utcnow
 
 log = logging.getLogger(__name__)
 #: What people read about one failed item; the technical detail (English) goes to the log and
@@ -80,8 +84,8 @@ class JobRunner:
         self.store = store
         self.data_dir = data_dir
         self.drafts_dir = data_dir / "draf"
-        self.converter_factory = converter_factory or (lambda: LibreOfficePool(
-            PoolSettings(size=1), workdir=data_dir / "lo"))
+        self.converter_factory = converter_factory or (lambda: libreoffice_pool(data_dir,
+                                                                                size=1))
         self.threads: dict[int, threading.Thread] = {}
         self._sign_lock = threading.Lock()
 
@@ -91,7 +95,7 @@ class JobRunner:
                 target(job_id, *args)
             except Exception:  # noqa: BLE001 - a job must end with a state, not silently
                 log.exception("job %s failed", job_id)
-                self.store.update_job(job_id, state="failed", message=(
+                self.store.update_job(job_id, state=JobState.FAILED, message=(
                     "Pekerjaan gagal karena kesalahan pada server. Permohonan yang belum "
                     "selesai kembali ke antrean; administrator dapat melihat rinciannya di "
                     f"log layanan (pekerjaan #{job_id})."))
@@ -109,10 +113,11 @@ class JobRunner:
     # -- generation -------------------------------------------------------------------------
     def start_generate(self, app_ids: list[str], actor: str) -> int | None:
         """Generate drafts of the given applications that wait for it; None if none do."""
-        claimed = self.store.move(app_ids, from_stages=("uploaded",), to="generating")
+        claimed = self.store.move(app_ids, from_stages=(Stage.UPLOADED,),
+                                  to=Stage.GENERATING, role=BACKOFFICE)
         if not claimed:
             return None
-        job_id = self.store.add_job("generate", actor, len(claimed))
+        job_id = self.store.add_job(JobKind.GENERATE, actor, len(claimed))
         return self._start(job_id, self._generate, claimed, actor)
 
     def _generate(self, job_id: int, app_ids: list[str], actor: str) -> None:
@@ -137,38 +142,41 @@ class JobRunner:
                         on_progress=progress)
                     report = pipeline.run(items, source=f"job {job_id}", total=len(items))
             except Exception as e:
-                self.store.move(app_ids, from_stages=("generating",), to="uploaded")
-                raise RuntimeError(f"drafting could not run: {e}") from e
+                self.store.move(app_ids, from_stages=(Stage.GENERATING,), to=Stage.UPLOADED,
+                                role=SYSTEM)
+                raise OfficeError(f"drafting could not run: {e}") from e
             for o in report.outcomes:
                 app_id = o.application_id or ""
-                row = by_id.get(app_id)
-                if o.status == "drafted":
+                known = by_id.get(app_id)
+                if o.status == OutcomeStatus.DRAFTED:
                     self.store.update_application(
-                        app_id, stage="kasi", number=o.number, draft_path=o.path,
+                        app_id, role=SYSTEM, stage=Stage.KASI, number=o.number, draft_path=o.path,
                         last_error=None, kasi_by=None, kabid_by=None)
                     results.append({"application_id": app_id, "number": o.number,
-                                    "status": "drafted"})
+                                    "status": ItemStatus.DRAFTED})
                 else:
                     detail = "; ".join(o.errors) or o.status
                     log.warning("job %s: no draft of %s: %s", job_id, app_id, detail)
-                    if row is not None:
-                        self.store.update_application(app_id, stage="failed",
+                    if known is not None:
+                        self.store.update_application(app_id, role=SYSTEM, stage=Stage.FAILED,
                                                       last_error=DRAFT_FAILED,
-                                                      number=o.number or row.number)
+                                                      number=o.number or known.number)
                     results.append({"application_id": app_id, "number": o.number,
-                                    "status": "failed", "error": DRAFT_FAILED,
+                                    "status": ItemStatus.FAILED, "error": DRAFT_FAILED,
                                     "detail": detail})
             # anything the pipeline did not report on goes back to the queue
-            self.store.move(app_ids, from_stages=("generating",), to="uploaded")
-            drafted = [r["number"] for r in results if r["status"] == "drafted"]
+            self.store.move(app_ids, from_stages=(Stage.GENERATING,), to=Stage.UPLOADED,
+                            role=SYSTEM)
+            drafted = [r["number"] for r in results if r["status"] == ItemStatus.DRAFTED]
             registry.record_event(action="generate", actor=actor, detail={
                 "job": job_id, "drafted": drafted,
-                "failed": [r["application_id"] for r in results if r["status"] != "drafted"]})
+                "failed": [r["application_id"] for r in results
+                           if r["status"] != ItemStatus.DRAFTED]})
         finally:
             registry.close()
-        failed = sum(1 for r in results if r["status"] != "drafted")
+        failed = sum(1 for r in results if r["status"] != ItemStatus.DRAFTED)
         self.store.update_job(
-            job_id, state="done", done=len(rows), results=results,
+            job_id, state=JobState.DONE, done=len(rows), results=results,
             message=f"{len(results) - failed} draf disusun, {failed} gagal.")
 
     def _void_if_changed(self, registry: Registry, row: AppRow, item: Any, actor: str) -> None:
@@ -191,12 +199,13 @@ class JobRunner:
         longer waits for him or, with ``whole_stage``, when others wait too: the list he saw
         has changed."""
         with self._sign_lock:
-            claimed = self.store.move_exactly(app_ids, from_stage="kadis", to="signing",
+            claimed = self.store.move_exactly(app_ids, from_stage=Stage.KADIS,
+                                              to=Stage.SIGNING, role=KADIS,
                                               whole_stage=whole_stage)
             if not claimed:
                 key.close()
                 return None
-            job_id = self.store.add_job("sign", actor, len(claimed))
+            job_id = self.store.add_job(JobKind.SIGN, actor, len(claimed))
         return self._start(job_id, self._sign, claimed, key, actor)
 
     def _sign(self, job_id: int, app_ids: list[str], key: UnlockedKey, actor: str) -> None:
@@ -210,16 +219,16 @@ class JobRunner:
                 for i, row in enumerate(rows, start=1):
                     results.append(self._sign_one(registry, stage, row, actor))
                     self.store.update_job(job_id, done=i, results=results)
-            issued = [r["number"] for r in results if r["status"] == "issued"]
+            issued = [r["number"] for r in results if r["status"] == ItemStatus.ISSUED]
             registry.record_event(action="sign", actor=actor, detail={
                 "job": job_id, "issued": issued,
-                "failed": [r["number"] for r in results if r["status"] != "issued"]})
+                "failed": [r["number"] for r in results if r["status"] != ItemStatus.ISSUED]})
         finally:
             key.close()
-            self.store.move(app_ids, from_stages=("signing",), to="kadis")
+            self.store.move(app_ids, from_stages=(Stage.SIGNING,), to=Stage.KADIS, role=SYSTEM)
             registry.close()
-        failed = sum(1 for r in results if r["status"] != "issued")
-        self.store.update_job(job_id, state="done", done=len(rows), results=results,
+        failed = sum(1 for r in results if r["status"] != ItemStatus.ISSUED)
+        self.store.update_job(job_id, state=JobState.DONE, done=len(rows), results=results,
                               message=f"{len(results) - failed} keputusan ditandatangani, "
                                       f"{failed} gagal.")
 
@@ -227,9 +236,9 @@ class JobRunner:
                   actor: str) -> dict[str, Any]:
         out = {"application_id": row.application_id, "number": row.number}
         if not row.number or not row.draft_path:
-            self.store.update_application(row.application_id, stage="kadis",
+            self.store.update_application(row.application_id, role=SYSTEM, stage=Stage.KADIS,
                                           last_error="draf tidak ditemukan")
-            return out | {"status": "failed", "error": "draf tidak ditemukan"}
+            return out | {"status": ItemStatus.FAILED, "error": "draf tidak ditemukan"}
         try:
             outcome = sign_drafts([Draft(row.number, Path(row.draft_path))], registry=registry,
                                   stage=stage, out_dir=self.profile.storage.output_dir,
@@ -237,14 +246,14 @@ class JobRunner:
         except (SignerError, OSError) as e:
             outcome = None
             error = str(e)
-        if outcome is not None and outcome.status in ("issued", "already_issued"):
-            self.store.update_application(row.application_id, stage="signed",
+        if outcome is not None and outcome.status in ISSUED_ANY:
+            self.store.update_application(row.application_id, role=SYSTEM, stage=Stage.SIGNED,
                                           signed_path=outcome.path, signed_by=actor,
                                           signed_at=utcnow(), last_error=None)
-            return out | {"status": "issued"}
+            return out | {"status": ItemStatus.ISSUED}
         if outcome is not None:
             error = "; ".join(outcome.errors) or outcome.status
         log.warning("%s could not be signed: %s", row.number, error)
-        self.store.update_application(row.application_id, stage="kadis",
+        self.store.update_application(row.application_id, role=SYSTEM, stage=Stage.KADIS,
                                       last_error=SIGN_FAILED)
-        return out | {"status": "failed", "error": SIGN_FAILED, "detail": error}
+        return out | {"status": ItemStatus.FAILED, "error": SIGN_FAILED, "detail": error}

@@ -32,14 +32,14 @@ from .board import board_rows
 from .intake import MAX_UPLOAD, IntakeError, read_upload
 from .jobs import pin_key_source
 from .pages import PageError, page_images
+from .stages import SIGNED, Stage
 from .store import AppRow, User
 
 log = logging.getLogger(__name__)
 ALL = (*STAFF, ADMIN)
-SIGNED = ("signed", "handed_over", "revoked")
 VIEWERS = tuple(STAFF)
 #: Which stage each reviewing role acts on, and where its initial sends the draft.
-REVIEW = {KASI: ("kasi", "kabid"), KABID: ("kabid", "kadis")}
+REVIEW = {KASI: (Stage.KASI, Stage.KABID), KABID: (Stage.KABID, Stage.KADIS)}
 HOME = {BACKOFFICE: "/unggah", KASI: "/periksa", KABID: "/periksa", KADIS: "/tanda-tangan",
         ADMIN: "/pengguna"}
 THROTTLED = ("Terlalu banyak percobaan masuk yang gagal. Tunggu {n} detik, lalu coba lagi. "
@@ -166,7 +166,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         s = store()
         uploads = await run_in_threadpool(s.list_uploads)
         pending = await run_in_threadpool(
-            lambda: s.applications(stages=("uploaded", "failed", "returned")))
+            lambda: s.applications(stages=(Stage.UPLOADED, Stage.FAILED, Stage.RETURNED)))
         return office.render(request, "upload.html", {"uploads": uploads, "pending": pending})
 
     @r.post("/unggah")
@@ -200,7 +200,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             raise OfficeRefusal(404, "Unggahan tidak ditemukan.")
         apps = await run_in_threadpool(lambda: store().applications(upload_id=up.id))
         apps.sort(key=lambda a: a.source_row)
-        waiting = [a for a in apps if a.stage == "uploaded"]
+        waiting = [a for a in apps if a.stage == Stage.UPLOADED]
         return office.render(request, "upload_result.html", {
             "up": up, "apps": apps, "waiting": waiting,
             "receipts": await run_in_threadpool(receipts_of, store(),
@@ -211,7 +211,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
                        user: Backoffice) -> Response:
         number = parse_id(upload_id, NO_UPLOAD)
         apps = await run_in_threadpool(lambda: store().applications(
-            upload_id=number, stages=("uploaded",)))
+            upload_id=number, stages=(Stage.UPLOADED,)))
         job = await run_in_threadpool(office.jobs.start_generate,
                                       [a.application_id for a in apps], user.username)
         if job is None:
@@ -222,8 +222,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
     async def regenerate(request: Request, app_id: str,
                          user: Backoffice) -> Response:
         s = store()
-        await run_in_threadpool(s.move, [app_id], from_stages=("returned", "failed"),
-                                to="uploaded")
+        await run_in_threadpool(lambda: s.move([app_id], from_stages=(
+            Stage.RETURNED, Stage.FAILED), to=Stage.UPLOADED, role=user.role))
         job = await run_in_threadpool(office.jobs.start_generate, [app_id], user.username)
         if job is None:
             raise OfficeRefusal(409, "Permohonan ini tidak menunggu penyusunan draf.")
@@ -237,17 +237,17 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         if not reason:
             raise OfficeRefusal(400, "Tuliskan alasan pembatalan.")
         row = await run_in_threadpool(app_or_404, app_id)
-        moved = await run_in_threadpool(store().move, [app_id],
-                                        from_stages=("returned", "failed", "uploaded"),
-                                        to="voided", note=reason, note_by=user.username)
+        moved = await run_in_threadpool(lambda: store().move(
+            [app_id], from_stages=(Stage.RETURNED, Stage.FAILED, Stage.UPLOADED),
+            to=Stage.VOIDED, role=user.role, note=reason, note_by=user.username))
         if not moved:
             raise OfficeRefusal(409, "Hanya draf yang dikembalikan atau gagal yang dapat "
                                      "dibatalkan.")
         if row.number:
             rec = await run_in_threadpool(office.registry.get, row.number)
             if rec is not None and rec.status.value == "reserved":
-                await run_in_threadpool(lambda: office.registry.void(
-                    row.number, reason=reason, actor=user.username))
+                await run_in_threadpool(office.registry.void, row.number, reason=reason,
+                                        actor=user.username)
         await run_in_threadpool(office.audit, "void", user.username, row.number,
                                 application_id=app_id, reason=reason)
         return _see_other("/unggah")
@@ -295,7 +295,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         """Initial exactly ``ids`` (all, or none when the list changed meanwhile)."""
         here, there = REVIEW[user.role]
         by = {"kasi_by" if user.role == KASI else "kabid_by": user.username}
-        moved = office.store.move_exactly(ids, from_stage=here, to=there,
+        moved = office.store.move_exactly(ids, from_stage=here, to=there, role=user.role,
                                           whole_stage=whole_stage, **by)
         for app_id in moved or ():
             row = office.store.application(app_id)
@@ -355,11 +355,11 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             "a": row, "pages": len(pages), "error": error,
             "permit_name": permit_names([row])[row.permit],
             "can_review": REVIEW.get(user.role, ("",))[0] == row.stage,
-            "can_revoke": user.role == KADIS and row.stage in ("signed", "handed_over"),
+            "can_revoke": user.role == KADIS and row.stage in (Stage.SIGNED, Stage.HANDED_OVER),
             "revoke_kinds": REVOKE_KINDS,
-            "can_return": row.stage in ("kasi", "kabid", "kadis") and (
+            "can_return": row.stage in (Stage.KASI, Stage.KABID, Stage.KADIS) and (
                 REVIEW.get(user.role, ("",))[0] == row.stage or
-                (user.role == KADIS and row.stage == "kadis"))})
+                (user.role == KADIS and row.stage == Stage.KADIS))})
 
     def current_file(row: AppRow) -> Path:
         path = row.signed_path if row.stage in SIGNED else row.draft_path
@@ -403,9 +403,10 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         note = str(form.get("catatan") or "").strip()[:2000]
         if not note:
             raise OfficeRefusal(400, "Tuliskan catatan perbaikan untuk back office.")
-        here = REVIEW[user.role][0] if user.role in REVIEW else "kadis"
-        moved = await run_in_threadpool(store().move, [app_id], from_stages=(here,),
-                                        to="returned", note=note, note_by=user.username)
+        here = REVIEW[user.role][0] if user.role in REVIEW else Stage.KADIS
+        moved = await run_in_threadpool(lambda: store().move(
+            [app_id], from_stages=(here,), to=Stage.RETURNED, role=user.role, note=note,
+            note_by=user.username))
         if not moved:
             raise OfficeRefusal(409, "Draf ini tidak sedang menunggu tindakan Anda.")
         row = await run_in_threadpool(app_or_404, app_id)
@@ -416,7 +417,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
     # -- signing: Kepala Dinas --------------------------------------------------------------
     def sign_page(request: Request, *, error: str = "", chosen: frozenset[str] = frozenset(),
                   status: int = 200) -> Response:
-        apps = office.store.applications(stages=("kadis",))
+        apps = office.store.applications(stages=(Stage.KADIS,))
         running = office.store.running_jobs("sign")
         key_kind = "PIN token" if office.profile.keys.source == "pkcs11" else \
             "kata sandi kunci (PKCS#12)"
@@ -469,7 +470,7 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
         job = await run_in_threadpool(lambda: office.jobs.start_sign(
             ids, key, user.username, whole_stage=every))
         if job is None:
-            message = await run_in_threadpool(changed_message, ids, "kadis", every,
+            message = await run_in_threadpool(changed_message, ids, Stage.KADIS, every,
                                               "ditandatangani")
             return await again(message.replace("draf", "keputusan"), 409)
         return _see_other(f"/pekerjaan/{job}")
@@ -494,8 +495,9 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
                 actor=user.username))
         except RegistryError as e:
             raise OfficeRefusal(409, f"Tidak dapat diubah: {e}") from e
-        await run_in_threadpool(store().move, [app_id], from_stages=("signed", "handed_over"),
-                                to="revoked", note=reason, note_by=user.username)
+        await run_in_threadpool(lambda: store().move(
+            [app_id], from_stages=(Stage.SIGNED, Stage.HANDED_OVER), to=Stage.REVOKED,
+            role=user.role, note=reason, note_by=user.username))
         return _see_other(f"/draf/{app_id}")
 
     # -- status board -----------------------------------------------------------------------
@@ -530,12 +532,12 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
     async def handover_list(request: Request,
                             user: Backoffice) -> Response:
         apps = await run_in_threadpool(lambda: store().applications(
-            stages=("signed", "handed_over")))
+            stages=(Stage.SIGNED, Stage.HANDED_OVER)))
         return office.render(request, "handover_list.html", {"apps": apps})
 
     def signed_row(app_id: str) -> tuple[AppRow, Any]:
         row = app_or_404(app_id)
-        if row.stage not in ("signed", "handed_over", "revoked") or not row.number:
+        if row.stage not in SIGNED or not row.number:
             raise OfficeRefusal(409, "Keputusan ini belum ditandatangani.")
         rec = office.registry.get(row.number)
         if rec is None:
@@ -565,8 +567,8 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
     async def handover_done(request: Request, app_id: str,
                             user: Backoffice) -> Response:
         row, rec = await run_in_threadpool(signed_row, app_id)
-        moved = await run_in_threadpool(store().move, [app_id], from_stages=("signed",),
-                                        to="handed_over")
+        moved = await run_in_threadpool(lambda: store().move(
+            [app_id], from_stages=(Stage.SIGNED,), to=Stage.HANDED_OVER, role=user.role))
         if moved:
             await run_in_threadpool(office.audit, "handover", user.username, rec.number,
                                     application_id=app_id)

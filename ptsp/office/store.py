@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,9 @@ from sqlalchemy.engine import Engine
 
 from ..registry import engine as db
 from ..registry.schema import UTCDateTime
+from .errors import OfficeError, StageError
+from .roles import BACKOFFICE, SYSTEM
+from .stages import INTERRUPTED, LABELS, REPLACEABLE, START, Stage, check
 
 metadata = sa.MetaData()
 
@@ -113,11 +117,25 @@ jobs = sa.Table(
     sa.Column("results", sa.JSON, nullable=False),  # [{application_id, number, status, error}]
 )
 
-#: Workflow stages in SOP order; ``returned``, ``failed`` and ``voided`` are side tracks.
-STAGES = ("uploaded", "generating", "failed", "returned", "kasi", "kabid", "kadis", "signing",
-          "signed", "handed_over", "revoked", "voided")
-#: Stages in which a new upload of the same application replaces the stored record.
-REPLACEABLE = frozenset({"uploaded", "failed", "returned", "voided"})
+
+
+class JobKind(StrEnum):
+    GENERATE = "generate"
+    SIGN = "sign"
+
+
+class JobState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ItemStatus(StrEnum):
+    """The status of one application in a job's ``results``."""
+
+    DRAFTED = "drafted"
+    ISSUED = "issued"
+    FAILED = "failed"
 
 
 def utcnow() -> datetime:
@@ -163,7 +181,7 @@ class AppRow:
     source_file: str
     source_row: int
     upload_id: int
-    stage: str
+    stage: Stage
     stage_since: datetime
     number: str | None
     draft_path: str | None
@@ -194,8 +212,8 @@ class Upload:
 @dataclass(frozen=True)
 class Job:
     id: int
-    kind: str
-    state: str
+    kind: JobKind
+    state: JobState
     done: int
     total: int
     created_by: str
@@ -207,7 +225,7 @@ class Job:
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "state": self.state, "done": self.done,
                 "total": self.total, "message": self.message, "results": self.results,
-                "finished": self.state != "running"}
+                "finished": self.state != JobState.RUNNING}
 
 
 def _user(row: Any) -> User:
@@ -225,6 +243,7 @@ def _json(value: Any) -> Any:
 def _app(row: Any) -> AppRow:
     m = dict(row._mapping)
     m["raw"] = _json(m["raw"])
+    m["stage"] = Stage(m["stage"])
     return AppRow(**m)
 
 
@@ -237,10 +256,11 @@ def _upload(row: Any) -> Upload:
 def _job(row: Any) -> Job:
     m = dict(row._mapping)
     m["results"] = _json(m["results"])
+    m["kind"], m["state"] = JobKind(m["kind"]), JobState(m["state"])
     return Job(**m)
 
 
-class UserExists(Exception):
+class UserExists(OfficeError):
     pass
 
 
@@ -399,19 +419,20 @@ class OfficeStore:
                               received_on=summary["received_on"],
                               approved_on=summary["approved_on"], raw=raw,
                               source_file=filename, source_row=row, upload_id=upload_id,
-                              stage="uploaded", stage_since=now, last_error=None)
+                              stage=START, stage_since=now, last_error=None)
                 if old is None:
                     conn.execute(applications.insert().values(
                         application_id=app_id, created_at=now, **values))
                 elif old.stage in REPLACEABLE:
-                    if old.stage == "voided":
+                    check(old.stage, START, BACKOFFICE)
+                    if old.stage == Stage.VOIDED:
                         values |= {"number": None, "draft_path": None}
                     conn.execute(sa.update(applications).where(
                         applications.c.application_id == app_id).values(**values))
                 else:
                     errors.append({"row": row, "application_id": app_id, "fields": [{
                         "field": "application_id",
-                        "message": f"permohonan ini sudah dalam proses ({STAGE_LABELS[old.stage]})"
+                        "message": f"permohonan ini sudah dalam proses ({LABELS[Stage(old.stage)]})"
                                    "; tidak diganti"}]})
                     continue
                 valid += 1
@@ -455,10 +476,14 @@ class OfficeStore:
         with db.read(self.engine, "listing applications") as conn:
             return [_app(r) for r in conn.execute(q)]
 
-    def move(self, app_ids: Iterable[str], *, from_stages: Iterable[str], to: str,
+    def move(self, app_ids: Iterable[str], *, from_stages: Iterable[str], to: str, role: str,
              **values: Any) -> list[str]:
         """Move the applications that are in one of ``from_stages`` to stage ``to``
-        (atomically, so two clicks cannot both act); returns the ids that moved."""
+        (atomically, so two clicks cannot both act); returns the ids that moved. Each change
+        must be one ``role`` may make (:data:`ptsp.office.stages.TRANSITIONS`)."""
+        from_stages = tuple(from_stages)
+        for src in from_stages:
+            check(src, to, role)
         ids = list(app_ids)
         if not ids:
             return []
@@ -474,11 +499,12 @@ class OfficeStore:
                     stage=to, stage_since=now, **values))
         return moved
 
-    def move_exactly(self, app_ids: Iterable[str], *, from_stage: str, to: str,
+    def move_exactly(self, app_ids: Iterable[str], *, from_stage: str, to: str, role: str,
                      whole_stage: bool = False, **values: Any) -> list[str] | None:
         """Move exactly ``app_ids`` from ``from_stage`` to ``to``, or nothing: None when one of
         them is no longer at ``from_stage`` or, with ``whole_stage``, when the stage holds
         others too (the list a person saw and confirmed has changed)."""
+        check(from_stage, to, role)
         ids = sorted(set(app_ids))
         if not ids:
             return None
@@ -496,22 +522,31 @@ class OfficeStore:
                 stage=to, stage_since=now, **values))
         return ids
 
-    def update_application(self, app_id: str, **values: Any) -> None:
+    def update_application(self, app_id: str, *, role: str | None = None,
+                           **values: Any) -> None:
+        """Update one application; a change of ``stage`` must be one ``role`` may make."""
         if "stage" in values:
+            if role is None:
+                raise StageError(f"changing the stage of {app_id} needs the acting role")
             values.setdefault("stage_since", utcnow())
         with db.write(self.engine, f"updating application {app_id}") as conn:
+            if "stage" in values:
+                old = conn.execute(sa.select(applications.c.stage).where(
+                    applications.c.application_id == app_id)).scalar()
+                if old is not None:
+                    check(old, values["stage"], role or "")
             conn.execute(sa.update(applications).where(
                 applications.c.application_id == app_id).values(**values))
 
     # -- jobs -------------------------------------------------------------------------------
-    def add_job(self, kind: str, created_by: str, total: int) -> int:
+    def add_job(self, kind: JobKind, created_by: str, total: int) -> int:
         with db.write(self.engine, "starting a job") as conn:
             return int(conn.execute(jobs.insert().values(
-                kind=kind, state="running", done=0, total=total, created_by=created_by,
+                kind=kind, state=JobState.RUNNING, done=0, total=total, created_by=created_by,
                 created_at=utcnow(), results=[]).returning(jobs.c.id)).scalar_one())
 
     def update_job(self, job_id: int, **values: Any) -> None:
-        if values.get("state") in ("done", "failed"):
+        if values.get("state") in (JobState.DONE, JobState.FAILED):
             values.setdefault("finished_at", utcnow())
         with db.write(self.engine, "updating a job") as conn:
             conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(**values))
@@ -522,7 +557,7 @@ class OfficeStore:
         return _job(row) if row else None
 
     def running_jobs(self, kind: str | None = None) -> list[Job]:
-        q = sa.select(jobs).where(jobs.c.state == "running")
+        q = sa.select(jobs).where(jobs.c.state == JobState.RUNNING)
         if kind:
             q = q.where(jobs.c.kind == kind)
         with db.read(self.engine, "listing jobs") as conn:
@@ -533,32 +568,11 @@ class OfficeStore:
         to the step they were taken from."""
         now = utcnow()
         with db.write(self.engine, "recovering interrupted jobs") as conn:
-            conn.execute(sa.update(jobs).where(jobs.c.state == "running").values(
-                state="failed", finished_at=now, message="Terhenti karena layanan dimulai ulang."))
-            conn.execute(sa.update(applications).where(applications.c.stage == "generating")
-                         .values(stage="uploaded", stage_since=now))
-            conn.execute(sa.update(applications).where(applications.c.stage == "signing")
-                         .values(stage="kadis", stage_since=now))
+            conn.execute(sa.update(jobs).where(jobs.c.state == JobState.RUNNING).values(
+                state=JobState.FAILED, finished_at=now,
+                message="Terhenti karena layanan dimulai ulang."))
+            for src, dst in INTERRUPTED.items():
+                check(src, dst, SYSTEM)
+                conn.execute(sa.update(applications).where(applications.c.stage == src)
+                             .values(stage=dst, stage_since=now))
 
-
-STAGE_LABELS = {
-    "uploaded": "Menunggu penyusunan draf",
-    "generating": "Penyusunan draf",
-    "failed": "Draf gagal disusun",
-    "returned": "Dikembalikan untuk perbaikan",
-    "kasi": "Pemeriksaan dan paraf Kepala Seksi",
-    "kabid": "Paraf Kepala Bidang",
-    "kadis": "Penandatanganan Kepala Dinas",
-    "signing": "Sedang ditandatangani",
-    "signed": "Penomoran dan penyerahan",
-    "handed_over": "Telah diserahkan",
-    "revoked": "Dicabut / dibatalkan (Pasal 10)",
-    "voided": "Dibatalkan",
-}
-#: Who acts at each stage (the SOP's "pelaksana").
-STAGE_ACTOR = {
-    "uploaded": "Back office", "generating": "Back office", "failed": "Back office",
-    "returned": "Back office", "kasi": "Kasi", "kabid": "Kabid", "kadis": "Kepala Dinas",
-    "signing": "Kepala Dinas", "signed": "Back office", "handed_over": "-", "revoked": "-",
-    "voided": "-",
-}

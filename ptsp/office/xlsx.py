@@ -64,7 +64,8 @@ def iter_xlsx_records(filename: str, data: bytes) -> Iterator[tuple[RecordRef, A
             if any(v is not None for v in values[len(header):]):
                 yield ref, Problem("extra_cells", "more cells than header columns")
                 continue
-            row = {h: v for h, v in zip(header, values, strict=False) if h and v is not None}
+            row: dict[str | None, str | None] = {
+                h: v for h, v in zip(header, values, strict=False) if h and v is not None}
             try:
                 yield ref, unflatten_row(row)
             except Problem as e:

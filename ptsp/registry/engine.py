@@ -101,7 +101,7 @@ def guard(action: str) -> Iterator[None]:
 
 
 @contextmanager
-def _sqlite_queue(engine: Engine) -> Iterator[None]:
+def _sqlite_queue(engine: Engine, action: str = "writing") -> Iterator[None]:
     """Queue SQLite writers of this machine on an OS lock beside the database file.
 
     SQLite's busy handler polls with growing sleeps, so eight busy writers spent most of their
@@ -112,9 +112,16 @@ def _sqlite_queue(engine: Engine) -> Iterator[None]:
     if fcntl is None or not path:
         yield
         return
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise StorageError(f"{action}: cannot open the lock file {path}.lock beside the "
+                           f"database ({e.strerror or e})") from e
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as e:
+            raise StorageError(f"{action}: cannot lock {path}.lock ({e.strerror or e})") from e
         yield
     finally:
         os.close(fd)  # releases the lock
@@ -130,7 +137,7 @@ def write(engine: Engine, action: str) -> Iterator[Connection]:
     ``BEGIN IMMEDIATE``. The row locks taken inside stay as the correctness guarantee.
     """
     if is_sqlite(engine):
-        with guard(action), _sqlite_queue(engine), engine.begin() as conn:
+        with guard(action), _sqlite_queue(engine, action), engine.begin() as conn:
             yield conn
         return
     with guard(action), engine.begin() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -250,6 +251,6 @@ class Registry(Protocol):
 
     def audit_check(self) -> AuditCheck: ...
 
-    def audit_entries(self, number: str | None = None) -> list[AuditEntry]: ...
+    def audit_entries(self, number: str | None = None) -> builtins.list[AuditEntry]: ...
 
     def close(self) -> None: ...

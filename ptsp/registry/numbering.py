@@ -6,18 +6,20 @@ import string
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from generator.dates import roman
+
 from .errors import InvalidRequest, NumberingError
 from .model import NumberingPolicy
 
 FIELDS = frozenset({"seq", "permit", "month_roman", "month", "year", "office"})
-_ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
 def month_roman(month: int) -> str:
-    """``1`` -> ``"I"`` ... ``12`` -> ``"XII"`` (the month as Indonesian decrees write it)."""
+    """``1`` -> ``"I"`` ... ``12`` -> ``"XII"`` (the month as Indonesian decrees write it;
+    the numerals are :func:`generator.dates.roman`'s, the one place they are spelled)."""
     if not 1 <= month <= 12:
         raise InvalidRequest(f"month out of range: {month}")
-    return _ROMAN_MONTHS[month - 1]
+    return roman(month)
 
 
 def pattern_fields(pattern: str) -> set[str]:

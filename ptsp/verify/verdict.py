@@ -216,7 +216,7 @@ def _verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegati
         claimed = _claimed_number(opened.reader, approval_sigs[0].signed_revision) \
             if structure is not None and structure.signed_revision_end and approval_sigs \
             else None
-        digests = [("file", report.file_sha256)]
+        digests: list[tuple[str, str | None]] = [("file", report.file_sha256)]
         if lta_only:
             digests.append(("signed_revision", signed_sha))
         rec, matched_on, reg_error = _lookup(registry, digests, claimed)

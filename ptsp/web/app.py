@@ -160,8 +160,8 @@ def favicon(profile: Profile) -> bytes:
     if source is None or not source.is_file():
         source = HERE / "static" / "mark.png"
     try:
-        with Image.open(source) as img:
-            img = img.convert("RGBA")
+        with Image.open(source) as opened:
+            img = opened.convert("RGBA")
             side = max(img.size)
             square = Image.new("RGBA", (side, side), (0, 0, 0, 0))
             square.paste(img, ((side - img.width) // 2, (side - img.height) // 2))

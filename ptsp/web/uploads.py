@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from ..errors import PtspError
+
 MAX_UPLOAD = 10 * 1024 * 1024
 """Largest PDF accepted (10 MB); a decree is about 160 kB."""
 _MULTIPART_OVERHEAD = 64 * 1024
 _MAX_PARTS = 8
 
 
-class UploadError(Exception):
+class UploadError(PtspError):
     """Bad upload: ``status`` is the HTTP status, ``code`` for programs, ``message`` Indonesian."""
 
     def __init__(self, status: int, code: str, message: str) -> None:

@@ -54,7 +54,8 @@ def setup(tmp_path_factory):
     assert office.store.job(job).message == "5 draf disusun, 0 gagal."
     ids = [a["application_id"] for a in apps]
     # three drafts already initialled by the Kasi; two still wait for him
-    assert office.store.move(ids[:3], from_stages=("kasi",), to="kabid", kasi_by="kasi1")
+    assert office.store.move(ids[:3], from_stages=("kasi",), to="kabid", role="kasi",
+                             kasi_by="kasi1")
     shots = Path(os.environ.get("PTSP_SHOTS") or tmp / "shots")
     shots.mkdir(parents=True, exist_ok=True)
     with LiveServer(app) as server:
@@ -184,7 +185,8 @@ def test_2_signing_page_on_a_phone_and_a_wrong_passphrase(browser, setup):
 def test_3_kadis_signs_exactly_the_listed_decrees(browser, setup):
     ids = setup["ids"]
     store = setup["office"].store
-    assert store.move([ids[4]], from_stages=("kasi",), to="kabid", kasi_by="kasi1")
+    assert store.move([ids[4]], from_stages=("kasi",), to="kabid", role="kasi",
+                             kasi_by="kasi1")
     dctx, kadis = session(browser, setup, "kadis1")
     kadis.goto(setup["url"] + "/kantor/tanda-tangan")
     assert kadis.inner_text("#tandatangani-semua") == "Tandatangani semua (4)"

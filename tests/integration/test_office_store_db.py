@@ -30,21 +30,22 @@ def _apps(store, ids, stage="kasi"):
     store.add_upload(filename="a.csv", sha256="0" * 64, uploaded_by="bo1", total=len(ids),
                      records=[(i + 2, {}, {**summary, "application_id": a})
                               for i, a in enumerate(ids)], errors=[])
-    store.move(ids, from_stages=("uploaded",), to=stage)
+    store.move(ids, from_stages=("uploaded",), to="generating", role="backoffice")
+    store.move(ids, from_stages=("generating",), to=stage, role="system")
 
 
 def test_move_exactly_all_or_nothing(store):
     _apps(store, ["A-1", "A-2", "A-3"])
-    assert store.move_exactly(["A-1", "A-2"], from_stage="kasi", to="kabid",
+    assert store.move_exactly(["A-1", "A-2"], from_stage="kasi", to="kabid", role="kasi",
                               whole_stage=True) is None  # A-3 waits too
-    assert store.move_exactly(["A-1", "A-9"], from_stage="kasi", to="kabid") is None
+    assert store.move_exactly(["A-1", "A-9"], from_stage="kasi", to="kabid", role="kasi") is None
     assert {store.application(a).stage for a in ("A-1", "A-2", "A-3")} == {"kasi"}
-    assert store.move_exactly(["A-2", "A-1"], from_stage="kasi", to="kabid",
+    assert store.move_exactly(["A-2", "A-1"], from_stage="kasi", to="kabid", role="kasi",
                               kasi_by="kasi1") == ["A-1", "A-2"]
     assert store.application("A-1").kasi_by == "kasi1"
-    assert store.move_exactly(["A-3"], from_stage="kasi", to="kabid",
+    assert store.move_exactly(["A-3"], from_stage="kasi", to="kabid", role="kasi",
                               whole_stage=True) == ["A-3"]
-    assert store.move_exactly([], from_stage="kabid", to="kadis") is None
+    assert store.move_exactly([], from_stage="kabid", to="kadis", role="kabid") is None
 
 
 def test_failed_logins_and_password_reset(store):

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from ptsp.applicant.outbox import OutboxStore, build_email, enqueue_signed
 from tests.applicant_support import office_with_upload
+from tests.office_support import put_at_stage
 
 
 class FakeRegistry:
@@ -26,8 +27,8 @@ def test_enqueue_signed_recent_with_email_once(tmp_path):
     now = datetime.now(UTC)
     for i, (app_id, when) in enumerate(zip(ids, (now, now - timedelta(days=30), now),
                                            strict=True)):
-        store.update_application(app_id, stage="signed", number=f"503/{i}", signed_path=str(pdf),
-                                 signed_at=when)
+        put_at_stage(store, app_id, "signed", number=f"503/{i}", signed_path=str(pdf),
+                     signed_at=when)
     for app_id, email in zip(ids, emails, strict=True):  # the third has no address
         raw = store.application(app_id).raw
         raw["applicant"].pop("email", None)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from ptsp.applicant.survey import compute, grade
 from ptsp.applicant.track import ReceiptStore
 from tests.applicant_support import office_with_upload
+from tests.office_support import put_at_stage
 from tests.ptsp_support import run_cli
 
 # Worked example, by hand. Four questionnaires of July 2026 and one of January:
@@ -154,7 +155,7 @@ def test_portal_questionnaire_once_per_application_counted_in_the_report(tmp_pat
     portal = TestClient(s["portal"])
     early = portal.get(f"/survei/{rec.survey_token}")
     assert early.status_code == 200 and 'id="belum"' in early.text  # not before the decree
-    store.update_application(a["application_id"], stage="handed_over")
+    put_at_stage(store, a["application_id"], "handed_over")
     form = portal.get(f"/survei/{rec.survey_token}")
     assert form.text.count('type="radio"') == 36
     answers = {f"u{i}": "3" for i in range(1, 10)}

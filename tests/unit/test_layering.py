@@ -8,14 +8,32 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def imports_of(path: Path) -> set[str]:
+    """Absolute names of the modules ``path`` imports; relative imports (``from ..web import
+    x``) are resolved against the file's package."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    package = list(path.resolve().relative_to(ROOT).with_suffix("").parts[:-1])
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                if node.module:
+                    out.add(node.module)
+                continue
+            base = package[:len(package) - (node.level - 1)]
+            if node.module:
+                out.add(".".join([*base, node.module]))
+            else:  # from . import a, b: each may be a module
+                out.update(".".join([*base, a.name]) for a in node.names)
     return out
+
+
+def test_relative_imports_are_resolved(tmp_path, monkeypatch):
+    probe = ROOT / "ptsp" / "office" / "_layering_probe.py"
+    text = "from ..web import app\nfrom . import store\nfrom .stages import Stage\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: text)
+    assert imports_of(probe) == {"ptsp.web", "ptsp.office.store", "ptsp.office.stages"}
 
 
 def test_libraries_import_nothing_of_ours():
