@@ -620,7 +620,7 @@ class _Marker(str):
 
 
 _MARKED_FILTERS = ("upper", "lower", "title", "capitalize", "trim", "tanggal", "angka",
-                   "terbilang", "romawi")
+                   "terbilang", "romawi", "nb", "utuh", "tambah_tahun", "baris")
 
 
 def _key_of(path: tuple[Any, ...], chain: tuple[str, ...]) -> str:
