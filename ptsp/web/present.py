@@ -14,6 +14,7 @@ from ..verify import (
     TIDAK_DAPAT_DIPASTIKAN,
     TIDAK_SAH,
     VerifyResult,
+    people_time,
 )
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -41,16 +42,9 @@ STATUS_CLASS = {
 
 
 def fmt_datetime(value: str | datetime | None) -> str:
-    """``2026-11-27T23:56:44+00:00`` -> ``28 November 2026, 07.56 WITA``."""
-    if not value:
-        return "-"
-    try:
-        dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    except ValueError:
-        return str(value)
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(WITA)
-    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt:%H.%M} WITA"
+    """``2026-11-27T23:56:44+00:00`` -> ``28 November 2026, 07.56 WITA`` (one formatter for
+    the CLI, the page and the report: :func:`ptsp.verify.people_time`)."""
+    return people_time(value)
 
 
 def fmt_date(value: str | date | datetime | None) -> str:
