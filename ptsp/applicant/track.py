@@ -255,8 +255,7 @@ def build_tracking(*, receipt: Receipt, app: Any, record: Any, catalog: Catalog,
 
 
 def application_row(engine: Engine, application_id: str) -> Any:
-    """The office's ``AppRow`` of ``application_id`` (read without opening an ``OfficeStore``,
-    whose constructor checks the tables on every call)."""
+    """The office's ``AppRow`` of ``application_id``."""
     from ..office.store import _app, applications
 
     with db.read(engine, "reading an application") as conn:

@@ -37,12 +37,10 @@ def _registry(ctx: click.Context) -> Iterator[Any]:
 def track_command(ctx: click.Context, receipt: str, as_json: bool) -> None:
     """Where an application is in its SOP steps, by its receipt number (nomor tanda terima)."""
     from ptsp.applicant.track import track
-    from ptsp.office.store import OfficeStore
 
     c = app_ctx(ctx)
     profile = c.profile
     with _registry(ctx) as registry:
-        OfficeStore(registry.engine)  # the office tables exist even on a fresh database
         t = track(registry.engine, registry, c.catalog, profile.verify_url, receipt,
                   timezone=profile.office.timezone)
     if as_json:
@@ -157,9 +155,6 @@ def mail_send(ctx: click.Context) -> None:
     with _registry(ctx) as registry:
         worker = MailWorker(engine=registry.engine, profile=c.profile,
                             registry_factory=ctx.obj["registry_factory"], catalog=c.catalog)
-        from ptsp.office.store import OfficeStore
-
-        OfficeStore(registry.engine)
         queued, sent, failed = worker.run_once()
     click.echo(f"queued {queued}, sent {sent}, failed {failed}", err=True)
     if failed:

@@ -1,5 +1,8 @@
 """The back office's own tables (``office_*``), in the registry's database.
 
+Created by the registry migration ``0005_office``; keep the tables here equal to its result
+(``tests/integration/test_schema_migrations.py`` compares them).
+
 Accounts, sessions, uploads, the workflow state of each application (which SOP step it is at)
 and background jobs. The registry keeps numbers, decree states and the audit trail; these
 tables keep what only the web workflow needs. Writes go through the registry's transaction
@@ -265,12 +268,11 @@ class UserExists(OfficeError):
 
 
 class OfficeStore:
-    """The ``office_*`` tables on ``engine`` (created on first use)."""
+    """The ``office_*`` tables on ``engine``, made by the registry's migrations (revision
+    ``0005_office``; :func:`ptsp.registry.open_registry` upgrades to it)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        with db.guard("creating the office tables"):
-            metadata.create_all(engine, checkfirst=True)
 
     # -- users ------------------------------------------------------------------------------
     def add_user(self, username: str, full_name: str, role: str, password_hash: str) -> User:
