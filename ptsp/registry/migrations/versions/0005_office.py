@@ -146,7 +146,7 @@ def upgrade() -> None:
     inspector = sa.inspect(op.get_bind())
     existing = set(inspector.get_table_names())
     for table, columns, indexes in TABLES:
-        have_indexes: set[str] = set()
+        have_indexes: set[str | None] = set()
         if table in existing:  # made by the office code before this revision
             have = {c["name"] for c in inspector.get_columns(table)}
             missing = [c.name for c in columns() if c.name not in have]
