@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from generator.applications import mask_nik
 from generator.catalog import Catalog
 
+from ..office.stages import PUBLIC_LABELS, PUBLIC_NOTES, Stage
 from ..registry import engine as db
 from ..registry.report import working_days_between
 from .errors import NotFound
@@ -40,24 +41,11 @@ STEPS = (
     ("terbit", "Keputusan terbit, siap diserahkan", "Back office"),
     ("diserahkan", "Keputusan diserahkan kepada pemohon", "Back office"),
 )
-#: Office workflow stage -> index of the current step in :data:`STEPS`.
-STAGE_STEP = {"uploaded": 1, "generating": 1, "failed": 1, "returned": 1, "kasi": 2,
-              "kabid": 3, "kadis": 4, "signing": 4, "signed": 5, "handed_over": 7}
-#: What the applicant reads as the state of the application, per office stage.
-APPLICANT_LABELS = {
-    "uploaded": "Menunggu penyusunan draf", "generating": "Penyusunan draf keputusan",
-    "failed": "Draf sedang diperbaiki", "returned": "Draf sedang diperbaiki",
-    "kasi": "Pemeriksaan Kepala Seksi", "kabid": "Paraf Kepala Bidang",
-    "kadis": "Menunggu tanda tangan Kepala Dinas", "signing": "Sedang ditandatangani",
-    "signed": "Keputusan terbit, siap diserahkan", "handed_over": "Keputusan telah diserahkan",
-    "revoked": "Keputusan dicabut atau dibatalkan", "voided": "Permohonan dibatalkan",
-}
-STATUS_WORDS = {
-    "revoked": "Keputusan telah dicabut atau dibatalkan (Pasal 10).",
-    "voided": "Permohonan dibatalkan. Hubungi kantor untuk keterangan.",
-    "returned": "Draf sedang diperbaiki oleh back office.",
-    "failed": "Draf sedang diperbaiki oleh back office.",
-}
+#: Office workflow stage -> index of the current step in :data:`STEPS` (a revoked or voided
+#: application stays at the first).
+STAGE_STEP = {Stage.UPLOADED: 1, Stage.GENERATING: 1, Stage.FAILED: 1, Stage.RETURNED: 1,
+              Stage.KASI: 2, Stage.KABID: 3, Stage.KADIS: 4, Stage.SIGNING: 4, Stage.SIGNED: 5,
+              Stage.HANDED_OVER: 7}
 #: Words of the SOP's activity that mark the step the office is at (first match wins).
 SOP_KEYWORDS = {"kasi": ("memaraf", "paraf"), "kabid": ("memaraf", "paraf"),
                 "kadis": ("menandatangani",), "diserahkan": ("menyerahkan", "penyerahan"),
@@ -246,12 +234,12 @@ def build_tracking(*, receipt: Receipt, app: Any, record: Any, catalog: Catalog,
         receipt=receipt.receipt, permit=app.permit,
         permit_name=service.name if service else app.permit, holder_name=app.holder_name,
         holder_nik_masked=mask_nik(_nik_of(app.raw)), received_on=start, stage=app.stage,
-        status_label=APPLICANT_LABELS.get(app.stage, app.stage),
-        note=STATUS_WORDS.get(app.stage, ""), steps=steps, sop_steps=sop_steps,
+        status_label=PUBLIC_LABELS[app.stage],
+        note=PUBLIC_NOTES.get(app.stage, ""), steps=steps, sop_steps=sop_steps,
         standard_time=standard, standard_days=allowed, elapsed_working_days=elapsed,
         overdue=allowed is not None and elapsed is not None and elapsed > allowed,
         finished_on=finished, number=number, verification_url=link,
-        survey_open=app.stage in ("signed", "handed_over"))
+        survey_open=app.stage in (Stage.SIGNED, Stage.HANDED_OVER))
 
 
 def application_row(engine: Engine, application_id: str) -> Any:

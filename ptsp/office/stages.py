@@ -1,5 +1,6 @@
 """The back office's workflow: its stages, who may move an application from one to another,
-and what people read about each stage.
+and what people read about each stage: :data:`LABELS` on the office pages, :data:`PUBLIC_LABELS`
+(and :data:`PUBLIC_NOTES`) for the applicant on the portal's ``/lacak`` and ``ptsp track``.
 
 Every change of stage in ``office_applications`` is checked against :data:`TRANSITIONS` (by
 :class:`ptsp.office.store.OfficeStore`); a change not in the table raises :class:`StageError`.
@@ -89,6 +90,29 @@ LABELS: dict[Stage, str] = {
     S.HANDED_OVER: "Telah diserahkan",
     S.REVOKED: "Dicabut / dibatalkan (Pasal 10)",
     S.VOIDED: "Dibatalkan",
+}
+#: What the applicant reads of each stage (``/lacak``, ``ptsp track``): the office's own
+#: setbacks (a failed draft, a draft sent back) read alike, as a draft being corrected.
+PUBLIC_LABELS: dict[Stage, str] = {
+    S.UPLOADED: "Menunggu penyusunan draf",
+    S.GENERATING: "Penyusunan draf keputusan",
+    S.FAILED: "Draf sedang diperbaiki",
+    S.RETURNED: "Draf sedang diperbaiki",
+    S.KASI: "Pemeriksaan Kepala Seksi",
+    S.KABID: "Paraf Kepala Bidang",
+    S.KADIS: "Menunggu tanda tangan Kepala Dinas",
+    S.SIGNING: "Sedang ditandatangani",
+    S.SIGNED: "Keputusan terbit, siap diserahkan",
+    S.HANDED_OVER: "Keputusan telah diserahkan",
+    S.REVOKED: "Keputusan dicabut atau dibatalkan",
+    S.VOIDED: "Permohonan dibatalkan",
+}
+#: A sentence more for the applicant where the label alone leaves a question.
+PUBLIC_NOTES: dict[Stage, str] = {
+    S.REVOKED: "Keputusan telah dicabut atau dibatalkan (Pasal 10).",
+    S.VOIDED: "Permohonan dibatalkan. Hubungi kantor untuk keterangan.",
+    S.RETURNED: "Draf sedang diperbaiki oleh back office.",
+    S.FAILED: "Draf sedang diperbaiki oleh back office.",
 }
 #: Who acts at each stage (the SOP's "pelaksana").
 ACTORS: dict[Stage, str] = {
