@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from generator.dates import long_date
+
 from .survey import GRADES, SurveyReport
 
 W, H = 595.0, 842.0  # A4 in points
@@ -22,12 +24,8 @@ def _num(x: float, places: int = 2) -> str:
     return f"{x:.{places}f}".replace(".", ",")
 
 
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
-
-
 def _day(d: date | None) -> str:
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}" if d else "-"
+    return long_date(d) if d else "-"
 
 
 class _Page:

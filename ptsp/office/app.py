@@ -24,12 +24,12 @@ from generator.catalog import Catalog
 
 from ..profile import Profile
 from ..registry import Registry
+from ..timefmt import Clock
 from .auth import ROLES, current_session, same_token
 from .errors import OfficeError
 from .jobs import ConverterFactory, JobRunner
 from .stages import LABELS
 from .store import OfficeStore, Session, User
-from .timefmt import Clock
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/kantor"

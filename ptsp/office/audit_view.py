@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..registry import AuditEntry
+from ..timefmt import zone_name
 
 PAGE_SIZE = 50
 
@@ -144,9 +145,7 @@ def detail_fields(detail: dict[str, Any], tz: ZoneInfo,
 
 def fmt_time(at: datetime, tz: ZoneInfo) -> str:
     local = at.astimezone(tz)
-    name = {"Asia/Makassar": "WITA", "Asia/Jakarta": "WIB", "Asia/Jayapura": "WIT"}.get(
-        str(tz.key), local.strftime("%Z"))
-    return f"{local:%d-%m-%Y %H:%M:%S} {name}"
+    return f"{local:%d-%m-%Y %H:%M:%S} {zone_name(local)}"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ The signature validation itself is :mod:`signer.validate`.
 
 from __future__ import annotations
 
+from ..timefmt import WITA, iso_wita, people_time  # the verification's times, for callers
 from .office import verify_bytes, verify_file, verify_files
 from .registry_check import STATUS_ID, registry_check, status_reasons
 from .result import (
@@ -20,12 +21,9 @@ from .result import (
     SCHEMA_VERSION,
     TIDAK_DAPAT_DIPASTIKAN,
     TIDAK_SAH,
-    WITA,
     RegistryCheck,
     VerifyReason,
     VerifyResult,
-    iso_wita,
-    people_time,
 )
 from .verdict import (
     CHECKS,

@@ -37,7 +37,7 @@ def report_pdf(doc: dict[str, Any], *, office: str) -> bytes:
     """The report of one verification (``doc`` is ``VerifyResult.as_dict()``), as PDF bytes."""
     from fpdf import FPDF
 
-    from .result import people_time as fmt_datetime
+    from ..timefmt import people_time as fmt_datetime
     from .verdict import REVOCATION_STATUS_ID
 
     pdf = FPDF(format="A4")

@@ -1,4 +1,5 @@
-"""What a verification says: the verdict words, the result and its JSON shape, its times.
+"""What a verification says: the verdict words, the result and its JSON shape (its times are
+formatted by :mod:`ptsp.timefmt`).
 
 The JSON shape of :meth:`VerifyResult.as_dict` is documented in ``docs/verification-json.md`` and
 ``docs/verification.schema.json``.
@@ -7,40 +8,12 @@ The JSON shape of :meth:`VerifyResult.as_dict` is documented in ``docs/verificat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 SAH = "SAH"
 TIDAK_SAH = "TIDAK SAH"
 TIDAK_DAPAT_DIPASTIKAN = "TIDAK DAPAT DIPASTIKAN"
 SCHEMA_VERSION = "1"
-WITA = ZoneInfo("Asia/Makassar")
-
-
-def iso_wita(value: datetime | None) -> str | None:
-    """ISO 8601 with the WITA offset (``2026-11-28T07:56:44+08:00``); None stays None."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(WITA).isoformat()
-
-
-def people_time(value: str | datetime | None) -> str:
-    """A time for people, in WITA: ``28 November 2026, 07.56 WITA`` ("-" when unknown)."""
-    from generator.dates import long_date
-
-    if not value:
-        return "-"
-    try:
-        dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    except ValueError:
-        return str(value)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    dt = dt.astimezone(WITA)
-    return f"{long_date(dt.date())}, {dt:%H.%M} WITA"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from signer.validate import (
 )
 
 from ..registry import Record, Registry, Status
+from ..timefmt import iso_wita
 from .registry_check import _lookup, registry_check, status_reasons
 from .result import (
     SAH,
@@ -42,7 +43,6 @@ from .result import (
     RegistryCheck,
     VerifyReason,
     VerifyResult,
-    iso_wita,
 )
 
 # Codes that mean "could not be checked" rather than "checked and wrong".

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..registry import Record, Status
+from ..timefmt import people_date, people_time
 from ..verify import (
     REVOCATION_STATUS_ID,
     SAH,
@@ -14,12 +13,7 @@ from ..verify import (
     TIDAK_DAPAT_DIPASTIKAN,
     TIDAK_SAH,
     VerifyResult,
-    people_time,
 )
-
-WITA = ZoneInfo("Asia/Makassar")
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
 
 VERDICT_CLASS = {SAH: "sah", TIDAK_SAH: "tidak-sah", TIDAK_DAPAT_DIPASTIKAN: "tidak-pasti"}
 VERDICT_TEXT = {
@@ -41,22 +35,9 @@ STATUS_CLASS = {
 }
 
 
-def fmt_datetime(value: str | datetime | None) -> str:
-    """``2026-11-27T23:56:44+00:00`` -> ``28 November 2026, 07.56 WITA`` (one formatter for
-    the CLI, the page and the report: :func:`ptsp.verify.people_time`)."""
-    return people_time(value)
-
-
-def fmt_date(value: str | date | datetime | None) -> str:
-    if not value:
-        return "-"
-    try:
-        d = datetime.fromisoformat(value) if isinstance(value, str) else value
-    except ValueError:
-        return str(value)
-    if isinstance(d, datetime) and d.tzinfo is not None:
-        d = d.astimezone(WITA)
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+#: Times and dates on the portal's pages (the one formatter: :mod:`ptsp.timefmt`).
+fmt_datetime = people_time
+fmt_date = people_date
 
 
 def status_badge(status: str | None) -> dict[str, str]:

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from generator.catalog import load_catalog
-from ptsp.office.timefmt import Clock
 from ptsp.samples import sample_batch
+from ptsp.timefmt import Clock
 from tests.office_support import (
     FakeConverter,
     applications_csv,
