@@ -1,6 +1,7 @@
 """Table definitions (SQLAlchemy Core) matching the head migration, and the UTC timestamp type.
 
-Migrations in ``migrations/versions`` are self-contained; keep this module equal to their result.
+Migrations in ``migrations/versions`` are self-contained; keep this module equal to their result
+(``tests/integration/test_schema_migrations.py`` checks it, with the applicant and office tables).
 """
 
 from __future__ import annotations

@@ -128,6 +128,26 @@ def test_models_would_show_drift(empty_db_url: str) -> None:
         reg.close()
 
 
+def test_a_model_that_drifted_from_its_migration_is_caught(empty_db_url: str) -> None:
+    """The applicant tables are written twice (migration 0004, ``ptsp.applicant.schema``):
+    a column changed in the model alone shows up."""
+    drifted = sa.MetaData()
+    for table in applicant_schema.metadata.tables.values():
+        table.to_metadata(drifted)
+    drifted.tables["applicant_receipts"].c.nik_last4.type = sa.String(6)
+    reg = open_registry(empty_db_url)
+    try:
+        with reg.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            diffs = compare_metadata(ctx, [registry_schema.metadata, drifted,
+                                           office_store.metadata])
+    finally:
+        reg.close()
+    changed = [d for d in diffs if isinstance(d, list)]  # column changes come as lists
+    assert [(c[0][0], c[0][2], c[0][3]) for c in changed] == [
+        ("modify_type", "applicant_receipts", "nik_last4")]
+
+
 def test_database_made_by_the_old_office_code_upgrades(
         empty_db_url: str, tmp_path_factory: pytest.TempPathFactory,
         request: pytest.FixtureRequest) -> None:
