@@ -14,6 +14,8 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,12 +99,12 @@ def shared_decrees(count: int = N_DECREES) -> Decrees:
 class LiveServer:
     """The portal under uvicorn in a daemon thread on a free 127.0.0.1 port."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, port: int | None = None) -> None:
         import uvicorn
 
         from tests.signer_support import free_port
 
-        self.port = free_port()
+        self.port = port or free_port()  # a port chosen earlier when the app must know its URL
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="off")
@@ -256,3 +258,48 @@ def require_chromium() -> None:
             raise RuntimeError(f"{CHROMIUM} is missing: CI must run the browser tests")
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)",
                     allow_module_level=True)
+
+
+# -- the browser tests' common parts --------------------------------------------------------
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, for a module's ``browser`` fixture. Start it after
+    the set-up that signs (Playwright's sync API keeps an event loop running in this thread)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def office_login(browser: Any, base_url: str, username: str, password: str, *,
+                 viewport: dict[str, int] | None = None, accept_downloads: bool = False,
+                 start: str = "/kantor/masuk") -> tuple[Any, Any]:
+    """A new browser context logged into the office pages as ``username``: (context, page).
+    ``start`` is the first page opened; it must lead to the login form."""
+    context = browser.new_context(viewport=viewport or DESKTOP, locale="id-ID",
+                                  accept_downloads=accept_downloads)
+    page = context.new_page()
+    page.goto(base_url + start)
+    assert "/kantor/masuk" in page.url, page.url
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/kantor/masuk" not in page.url, page.content()
+    return context, page
+
+
+def shots_dir(default: Path) -> Path:
+    """Where screenshots go: ``$PTSP_SHOTS`` when set, else ``default`` (made if missing)."""
+    import os
+
+    path = Path(os.environ.get("PTSP_SHOTS") or default)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -12,9 +12,7 @@ $PTSP_SHOTS (default: the test's tmp dir).
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,35 +26,19 @@ from tests.office_support import PASSWORD, applications_csv, registry_factory
 from tests.ptsp_support import run_cli, write_profile
 from tests.signer_support import TEST_PASSPHRASE, free_port, shared_services, shared_test_pki
 from tests.smtp_support import SmtpServer
-from tests.web_support import CHROMIUM, FLAGS, require_chromium
+from tests.web_support import (
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    chromium,
+    office_login,
+    require_chromium,
+    shots_dir,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 require_chromium()
 pytest.importorskip("aiosmtpd")
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 900}
-
-
-class Server:
-    def __init__(self, app, port: int) -> None:
-        import uvicorn
-
-        self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive()
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +66,8 @@ def setup(tmp_path_factory):
     record["applicant"]["email"] = "pemohon@contoh.test"
     src = tmp / "disetujui.csv"
     src.write_text(applications_csv([record]), encoding="utf-8")
-    shots = Path(os.environ.get("PTSP_SHOTS") or tmp / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
-    with Server(app, port) as server, SmtpServer(tmp / "maildir", smtp_port) as smtp:
+    shots = shots_dir(tmp / "shots")
+    with LiveServer(app, port) as server, SmtpServer(tmp / "maildir", smtp_port) as smtp:
         yield {"tmp": tmp, "profile": profile, "office": office, "url": server.url,
                "db": url, "record": record, "src": src, "smtp": smtp, "shots": shots,
                "factory": factory}
@@ -94,29 +75,17 @@ def setup(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(setup):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def staff(browser, setup, username):
-    ctx = browser.new_context(viewport=DESK, locale="id-ID", accept_downloads=True)
-    page = ctx.new_page()
-    page.goto(setup["url"] + "/kantor/masuk")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/kantor/masuk" not in page.url
-    return ctx, page
+    return office_login(browser, setup["url"], username, PASSWORD, accept_downloads=True)
 
 
 def shoot(page, setup, name):
     """The page at 390 and 1280 px."""
-    for label, size in (("390", PHONE), ("1280", DESK)):
+    for label, size in (("390", PHONE), ("1280", DESKTOP)):
         page.set_viewport_size(size)
         page.screenshot(path=str(setup["shots"] / f"{name}-{label}.png"), full_page=True)
     # nothing wider than the phone's screen
@@ -144,7 +113,7 @@ def test_receipt_track_sign_mail_survey_report(browser, setup):
     bo.click(f"text={receipt}")  # the printable receipt for the applicant
     assert bo.inner_text("#nomor-tanda-terima") == receipt
     shoot(bo, setup, "00-kantor-tanda-terima")
-    bo.set_viewport_size(DESK)
+    bo.set_viewport_size(DESKTOP)
     bo.goto(upload_page)
 
     # -- the applicant tracks it on a phone ----------------------------------------------
@@ -269,7 +238,7 @@ def test_complaint_filed_answered_closed_seen_from_both_sides(browser, setup):
     bo.goto(url + "/kantor/pengaduan")
     assert number in bo.inner_text("#pengaduan")
     shoot(bo, setup, "07-kantor-antrean-pengaduan")
-    bo.set_viewport_size(DESK)
+    bo.set_viewport_size(DESKTOP)
     bo.click(f"text={number}")
     with bo.expect_download() as info:
         bo.click("#lampiran")

@@ -18,7 +18,7 @@ from generator.catalog import load_catalog
 from ptsp.samples import sample_batch
 from tests.office_support import PASSWORD, applications_csv, make_office
 from tests.signer_support import TEST_PASSPHRASE, shared_services, shared_test_pki
-from tests.web_support import CHROMIUM, FLAGS, LiveServer, require_chromium
+from tests.web_support import LiveServer, chromium, office_login, require_chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 require_chromium()
@@ -42,12 +42,8 @@ def setup(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(setup):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +54,9 @@ def shots(tmp_path_factory) -> Path:
 
 
 def session(browser, setup, username: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID",
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.goto(setup["server"].url + "/kantor/")
-    assert "/kantor/masuk" in page.url
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/kantor/masuk" not in page.url, page.content()
-    return context, page
+    # /kantor/ sends a visitor without a session to the login form
+    return office_login(browser, setup["server"].url, username, PASSWORD,
+                        accept_downloads=True, start="/kantor/")
 
 
 def wait_job(page, timeout_ms: int = 180_000) -> str:

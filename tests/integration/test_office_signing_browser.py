@@ -11,22 +11,24 @@ Screenshots go to ``$PTSP_SHOTS`` (or the test's tmp dir).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from generator.catalog import load_catalog
 from ptsp.samples import sample_batch
 from tests.office_support import PASSWORD, applications_csv, make_office
 from tests.signer_support import TEST_PASSPHRASE, shared_services, shared_test_pki
-from tests.web_support import CHROMIUM, FLAGS, LiveServer, require_chromium
+from tests.web_support import (
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    chromium,
+    office_login,
+    require_chromium,
+    shots_dir,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 require_chromium()
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -56,32 +58,19 @@ def setup(tmp_path_factory):
     # three drafts already initialled by the Kasi; two still wait for him
     assert office.store.move(ids[:3], from_stages=("kasi",), to="kabid", role="kasi",
                              kasi_by="kasi1")
-    shots = Path(os.environ.get("PTSP_SHOTS") or tmp / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = shots_dir(tmp / "shots")
     with LiveServer(app) as server:
         yield {"office": office, "ids": ids, "url": server.url, "shots": shots}
 
 
 @pytest.fixture(scope="module")
 def browser(setup):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def session(browser, setup, username: str, viewport=DESKTOP):
-    context = browser.new_context(viewport=viewport, locale="id-ID")
-    page = context.new_page()
-    page.goto(setup["url"] + "/kantor/masuk")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/kantor/masuk" not in page.url, page.content()
-    return context, page
+    return office_login(browser, setup["url"], username, PASSWORD, viewport=viewport)
 
 
 def stages(setup) -> dict[str, str]:

@@ -9,10 +9,9 @@ import pytest
 from ptsp.registry import Status
 from ptsp.web import create_app
 from tests.web_support import (
-    CHROMIUM,
-    FLAGS,
     LiveServer,
     add_annotation,
+    chromium,
     require_chromium,
     shared_decrees,
 )
@@ -36,12 +35,8 @@ def server(decrees):
 def browser(server):
     # after the decrees are issued: Playwright's sync API keeps an event loop running in this
     # thread, and signing runs its own
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ phone's and a desktop's width (screenshots in the test's tmp dir, or PTSP_SHOTS 
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from ptsp.web import create_app
-from tests.web_support import CHROMIUM, FLAGS, LiveServer, require_chromium, shared_decrees
+from tests.web_support import LiveServer, chromium, require_chromium, shared_decrees, shots_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 require_chromium()
@@ -28,19 +26,14 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_contact_warning_and_favicon(server, browser, width, tmp_path):
     s, decrees = server
-    shots = Path(os.environ.get("PTSP_SHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = shots_dir(tmp_path)
     context = browser.new_context(viewport={"width": width, "height": 844}, locale="id-ID")
     page = context.new_page()
     try:
