@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import GeneratorError
+from signer.signed import SignedPdf
 
 from .errors import describe
 from .pipeline import (
@@ -25,8 +26,6 @@ from .pipeline import (
     SignStage,
     locate_qr,
     safe_filename,
-    sha256_hex,
-    signed_revision_sha256,
     write_atomic,
 )
 from .registry import Registry, Status
@@ -107,10 +106,10 @@ def _sign_one(draft: Draft, registry: Registry, stage: SignStage, out_dir: Path,
         return Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
                        errors=(f"{src}: {describe(e)}",))
     write_atomic(target, signed)
-    digest = sha256_hex(signed)
+    digest = signed.sha256
     registry.mark_issued(rec.number, sha256=digest, path=str(target),
                          signer_subject=stage.subject, signer_fingerprint=stage.fingerprint,
-                         actor=actor, signed_sha256=signed_revision_sha256(signed, len(pdf)))
+                         actor=actor, signed_sha256=signed.signed_revision_sha256)
     if remove:
         draft.path.unlink(missing_ok=True)
     return Outcome(OutcomeStatus.ISSUED, rec.application_id, src, rec.number, str(target), digest)
@@ -126,8 +125,7 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
     from concurrent.futures import Future, ThreadPoolExecutor
 
     outcomes: list[Outcome] = []
-    pending: deque[tuple[Draft, Any, Future[tuple[bytes, bytes]] | None, Outcome | None]] = \
-        deque()
+    pending: deque[tuple[Draft, Any, Future[SignedPdf] | None, Outcome | None]] = deque()
 
     def start(draft: Draft) -> None:
         # the checks of _sign_one, made here; a draft that passes them goes to the signer
@@ -144,9 +142,8 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
                 errors=(f"{draft.path}: {describe(e)}",))))
             return
 
-        def sign() -> tuple[bytes, bytes]:
-            pdf = draft.path.read_bytes()
-            return pdf, stage.sign(pdf, locate_qr, rec.permit)
+        def sign() -> SignedPdf:
+            return stage.sign(draft.path.read_bytes(), locate_qr, rec.permit)
 
         pending.append((draft, rec, pool.submit(sign), None))
 
@@ -156,18 +153,18 @@ def _sign_concurrently(drafts: list[Draft], registry: Registry, stage: SignStage
         if outcome is None:
             assert fut is not None
             try:
-                pdf, signed = fut.result()
+                signed = fut.result()
             except Exception as e:  # signer errors: report and go on
                 outcome = Outcome(OutcomeStatus.FAILED, rec.application_id, src, rec.number,
                                   errors=(f"{src}: {describe(e)}",))
             else:
                 target = out_dir / safe_filename(rec.number)
                 write_atomic(target, signed)
-                digest = sha256_hex(signed)
+                digest = signed.sha256
                 registry.mark_issued(
                     rec.number, sha256=digest, path=str(target), signer_subject=stage.subject,
                     signer_fingerprint=stage.fingerprint, actor=actor,
-                    signed_sha256=signed_revision_sha256(signed, len(pdf)))
+                    signed_sha256=signed.signed_revision_sha256)
                 if remove:
                     draft.path.unlink(missing_ok=True)
                 outcome = Outcome(OutcomeStatus.ISSUED, rec.application_id, src, rec.number,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import re
 import threading
 import time
 from collections import deque
@@ -33,6 +32,7 @@ from generator.convert import Converter
 from generator.errors import GeneratorError
 from generator.layout import Box, qr_box_in
 from generator.render import DecreeRenderer, RenderInput
+from signer.signed import SignedPdf
 
 from .errors import describe
 from .profile import Profile
@@ -175,7 +175,7 @@ class SignStage:
     pipeline stays independent of how the key is held.
     """
 
-    def __init__(self, sign: Callable[[bytes, Locate, str], bytes],
+    def __init__(self, sign: Callable[[bytes, Locate, str], SignedPdf],
                  check: Callable[[str, datetime], None], subject: str, fingerprint: str,
                  now: Callable[[], datetime] | None = None, issuer_name: str = "",
                  concurrency: int = 1) -> None:
@@ -228,20 +228,6 @@ def remove_stale_temporaries(folder: Path) -> int:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
-
-
-def signed_revision_sha256(data: bytes, original_length: int) -> str | None:
-    """SHA-256 of the revision the approval signature covers: the first signature dictionary
-    written after the unsigned original. Later revisions (DSS, document timestamps) are not
-    part of it, so a long-term-validation update keeps matching the registry."""
-    m = _BYTE_RANGE.search(data, original_length)
-    if not m:
-        return None
-    end = int(m.group(3)) + int(m.group(4))
-    return hashlib.sha256(data[:end]).hexdigest() if 0 < end <= len(data) else None
 
 
 def display_data(app: Application, catalog: Catalog) -> dict[str, Any]:
@@ -330,7 +316,7 @@ class Pipeline:
         signed = self.signer.sign(pdf, locate, app.permit)
         times.add("locate", located)
         times.add("sign", time.thread_time() - t - located)
-        return signed, sha256_hex(signed), signed_revision_sha256(signed, len(pdf))
+        return signed.data, signed.sha256, signed.signed_revision_sha256
 
     # -- the batch, on the calling thread ----------------------------------------------------
     def run(self, items: Iterable[Application | RecordError], *, source: str,

@@ -19,6 +19,7 @@ from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource, UnlockedKey
 from signer.pki import DemoPki, build_demo_pki
 from signer.pki_services import demo_services_lease
 from signer.sign import BatchSigner, FieldPlacement, PadesLevel, SignatureSettings
+from signer.signed import SignedPdf
 
 from .errors import ProfileError
 from .pipeline import Locate, SignStage
@@ -146,7 +147,7 @@ def sign_stage(profile: Profile, key: UnlockedKey, signer: BatchSigner) -> SignS
         check_delegation(dels, fingerprint=key.fingerprint_sha256, subject=key.subject,
                          permit_code=permit, when=when)
 
-    def sign(pdf: bytes, locate: Locate, permit: str) -> bytes:
+    def sign(pdf: bytes, locate: Locate, permit: str) -> SignedPdf:
         return signer.sign(pdf, placement=lambda pages: FieldPlacement(*locate(pages)))
 
     from .legal import certificate_issuer_name

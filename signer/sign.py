@@ -24,9 +24,10 @@ from asn1crypto import x509 as asn1_x509
 
 from .errors import SettingsError, SigningError
 from .keys import UnlockedKey, load_certificate
+from .signed import SignedPdf
 
 __all__ = ["BatchSigner", "FieldPlacement", "PadesLevel", "PageContent", "PdfPages",
-           "SignatureSettings"]
+           "SignatureSettings", "SignedPdf"]
 
 
 class PadesLevel(enum.Enum):
@@ -362,8 +363,9 @@ class BatchSigner:
         *,
         placement: Placement = None,
         reason: str | None = None,
-    ) -> bytes:
-        """Sign one PDF and return the signed PDF (an incremental update of ``pdf``).
+    ) -> SignedPdf:
+        """Sign one PDF and return the signed PDF (an incremental update of ``pdf``) with its
+        SHA-256 and that of the revision the new signature covers (:class:`SignedPdf`).
 
         ``placement`` is where the signature field goes, or a function that works it out
         from the document's :class:`PdfPages` (the PDF is then parsed once, not twice); an
@@ -371,6 +373,9 @@ class BatchSigner:
 
         Raises :class:`~signer.errors.SigningError` if the document cannot be signed.
         """
+        return SignedPdf(self._sign_bytes(pdf, placement, reason), len(pdf))
+
+    def _sign_bytes(self, pdf: bytes, placement: Placement, reason: str | None) -> bytes:
         if reason is not None and not reason.strip():
             raise SettingsError("reason must be a non-empty text")
         if self.key.document_signer is not None:

@@ -40,6 +40,7 @@ from . import _speedups
 from .cache import ValidationCache
 from .errors import ValidationError
 from .keys import load_certificate
+from .signed import revision_sha256
 
 _speedups.install()
 
@@ -766,11 +767,7 @@ def validate_pdf(
             reports.append(_broken_signature(emb))
 
     approvals = [r for r in reports if not r.is_doc_timestamp and r.signed_revision_end]
-    signed_sha = None
-    if approvals:
-        end = approvals[-1].signed_revision_end
-        if 0 < end <= len(data):
-            signed_sha = hashlib.sha256(data[:end]).hexdigest()
+    signed_sha = revision_sha256(data, approvals[-1].signed_revision_end) if approvals else None
     doc_reasons: tuple[Reason, ...] = ()
     if not any(not r.is_doc_timestamp for r in reports):
         doc_reasons = (_reason("no_signature"),)

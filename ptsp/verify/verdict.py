@@ -24,6 +24,7 @@ from typing import Any
 
 from signer.cache import ValidationCache
 from signer.delegation import Delegation, find_delegation
+from signer.signed import revision_sha256
 from signer.structure import StructureReport, check_structure
 from signer.validate import (
     CertificateInfo,
@@ -206,7 +207,7 @@ def _verify_pdf(data: bytes, *, trust: TrustSettings, delegations: list[Delegati
     # Registry first: the permit type decides which delegation applies.
     signed_sha = None
     if structure is not None and structure.signed_revision_end:
-        signed_sha = hashlib.sha256(data[:structure.signed_revision_end]).hexdigest()
+        signed_sha = revision_sha256(data, min(structure.signed_revision_end, len(data)))
     lta_only = structure is not None and structure.later_revisions in ("none", "validation_data")
     rec: Record | None = None
     matched_on = reg_error = None

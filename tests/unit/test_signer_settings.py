@@ -172,5 +172,8 @@ def test_b_t_with_in_process_timestamper_validates() -> None:
         assert sig.signer_title == "Kepala Dinas (CONTOH)"
         assert sig.coverage == "entire_file"
         assert report.signed_revision_sha256 == report.file_sha256
+        # the signer's own digests (SignedPdf) are those validation finds
+        assert data.sha256 == report.file_sha256
+        assert data.signed_revision_sha256 == report.signed_revision_sha256
         assert sig.signing_time is not None and sig.claimed_time is not None
         assert abs(sig.signing_time - sig.claimed_time) < timedelta(minutes=1)
