@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from generator.applications import mask_nik
 from generator.catalog import Catalog
 
-from ..office.stages import PUBLIC_LABELS, PUBLIC_NOTES, Stage
+from ..office.stages import IN_FORCE, PUBLIC_LABELS, PUBLIC_NOTES, Stage
 from ..registry import engine as db
 from ..registry.report import working_days_between
 from .errors import NotFound
@@ -239,7 +239,7 @@ def build_tracking(*, receipt: Receipt, app: Any, record: Any, catalog: Catalog,
         standard_time=standard, standard_days=allowed, elapsed_working_days=elapsed,
         overdue=allowed is not None and elapsed is not None and elapsed > allowed,
         finished_on=finished, number=number, verification_url=link,
-        survey_open=app.stage in (Stage.SIGNED, Stage.HANDED_OVER))
+        survey_open=app.stage in IN_FORCE)
 
 
 def application_row(engine: Engine, application_id: str) -> Any:

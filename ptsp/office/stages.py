@@ -74,6 +74,8 @@ REPLACEABLE = frozenset(a for (a, b), roles in TRANSITIONS.items()
                         if b is Stage.UPLOADED and BACKOFFICE in roles)
 #: Stages of a decree that has been signed.
 SIGNED = (Stage.SIGNED, Stage.HANDED_OVER, Stage.REVOKED)
+#: Stages of a decree that is out and in force: the applicant may answer the SKM survey.
+IN_FORCE = (Stage.SIGNED, Stage.HANDED_OVER)
 #: Transient stages a background job holds, and where a restart sends them back to.
 INTERRUPTED = {Stage.GENERATING: Stage.UPLOADED, Stage.SIGNING: Stage.KADIS}
 

@@ -33,6 +33,7 @@ from ..applicant.errors import ApplicantError, NotFound
 from ..applicant.ratelimit import RateLimiter
 from ..applicant.survey import ELEMENTS, SurveyStore, check_answers
 from ..applicant.track import ReceiptStore, application_row, normalize_receipt, track
+from ..office.stages import IN_FORCE
 from ..profile import Profile
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def add_applicant_routes(app: FastAPI, *, profile: Profile, registries: Any,
         rec, row = await survey_target(token)
         reg = registry()
         done = await run_in_threadpool(SurveyStore(reg.engine).answered, rec.application_id)
-        ready = row is not None and row.stage in ("signed", "handed_over")
+        ready = row is not None and row.stage in IN_FORCE
         return page(request, "survei.html", {"token": token, "done": done, "ready": ready,
                                              "answers": {}})
 
@@ -145,7 +146,7 @@ def add_applicant_routes(app: FastAPI, *, profile: Profile, registries: Any,
         rec, row = await survey_target(token)
         form = await request.form()
         answers = {k: str(form.get(k) or "") for k, *_ in ELEMENTS}
-        ready = row is not None and row.stage in ("signed", "handed_over")
+        ready = row is not None and row.stage in IN_FORCE
         if not ready:
             return page(request, "survei.html", {"token": token, "done": False, "ready": False,
                                                  "answers": {}}, 409)
