@@ -5,10 +5,10 @@ Revises:
 Create Date: 2025-01-01
 """
 
-from datetime import UTC
-
 import sqlalchemy as sa
 from alembic import op
+
+from ptsp.registry.migrations.frozen import UTCDateTime as _UTC  # never follows schema.py
 
 revision = "0001"
 down_revision = None
@@ -16,17 +16,6 @@ branch_labels = None
 depends_on = None
 
 GENESIS = "0" * 64
-
-
-class _UTC(sa.types.TypeDecorator):  # frozen copy: migrations must not follow schema.py
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
-        if value is None:
-            return None
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
 
 def upgrade() -> None:

@@ -13,26 +13,16 @@ Create Date: 2026-12-03
 """
 
 from collections.abc import Callable
-from datetime import UTC
 
 import sqlalchemy as sa
 from alembic import op
+
+from ptsp.registry.migrations.frozen import UTCDateTime as _UTC  # never follows schema.py
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
-
-
-class _UTC(sa.types.TypeDecorator):  # frozen copy: migrations must not follow schema.py
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
-        if value is None:
-            return None
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
 
 def _users() -> list[sa.Column]:
