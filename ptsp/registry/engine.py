@@ -80,9 +80,11 @@ def is_sqlite(engine: Engine | Connection) -> bool:
 
 
 def _short(e: BaseException) -> str:
+    """The first line of the database's own message (these messages reach the office pages:
+    never a Python type name)."""
     orig = getattr(e, "orig", None)
     text = str(orig if orig is not None else e).strip().splitlines()
-    return text[0] if text else type(e).__name__
+    return text[0] if text else "no message from the database"
 
 
 @contextmanager
