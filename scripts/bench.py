@@ -1207,13 +1207,19 @@ def raw_numbers(profile: Any, db_url: str, apps: list[Any]) -> dict[str, tuple[s
 def bench_carbone(profile: Any, catalog: Any, apps: list[Any],
                   numbers: dict[str, tuple[str, str]], bench_dir: Path, run_dir: Path,
                   count: int, sampler: ProcSampler, *, rounds: int = 1,
-                  run_ptsp: Callable[[int], float | None] | None = None) -> dict[str, Any]:
+                  run_ptsp: Callable[[int], float | None] | None = None,
+                  node_modules: Path | None = None) -> dict[str, Any]:
     """Carbone on the first ``count`` decrees; with ``run_ptsp``, ``rounds`` rounds that run
     Carbone and ptsp on the same decrees one after the other, alternating which goes first, so
-    that a busy spell of the (shared) machine does not decide the comparison."""
+    that a busy spell of the (shared) machine does not decide the comparison.
+
+    ``node_modules``: where ``carbone`` is installed (default: installed by npm under
+    ``bench_dir``; the smoke test passes a stand-in module)."""
     from generator.render import RenderInput
 
-    node_modules, why = carbone_install(bench_dir / "carbone")
+    why = ""
+    if node_modules is None:
+        node_modules, why = carbone_install(bench_dir / "carbone")
     if node_modules is None:
         log(f"bench: Carbone skipped: {why}")
         return {"skipped": why}

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "bench.py"
@@ -164,3 +169,142 @@ def test_throughput_limit_counts_the_demo_timestamp_service_on_the_same_cores():
     assert a["limit"] < a["stages_only_limit"]
     assert a["ok"] == (p["docs_per_s"] >= a["limit"])
     assert "ms of the demo TSA on the same cores" in bench.format_table(r2)
+
+
+# -- the Carbone comparison (scripts/bench_carbone/render.js driven by bench.bench_carbone) ----
+
+NODE = shutil.which("node")
+
+#: Stands in for the ``carbone`` npm package where it is not installed (CI installs no npm
+#: packages): the same calls render.js makes (set, render, exit), checking what it is given.
+CARBONE_STUB = r"""
+'use strict';
+const fs = require('fs');
+let opts = null;
+module.exports = {
+  set (o) { opts = o; },
+  render (template, data, options, cb) {
+    setImmediate(() => {
+      if (!opts || !opts.factories) return cb(new Error('render before set({factories})'));
+      if (options.convertTo !== 'pdf') return cb(new Error('convertTo is ' + options.convertTo));
+      let head;
+      try { head = fs.readFileSync(template).subarray(0, 2).toString(); } catch (e) {
+        return cb(new Error('no template ' + template));
+      }
+      if (head !== 'PK') return cb(new Error('not a DOCX: ' + template));
+      for (const [k, v] of Object.entries(data)) {
+        if (typeof v !== 'string') return cb(new Error('value of ' + k + ' is not text'));
+      }
+      cb(null, Buffer.from('%PDF-1.7 stub ' + Object.keys(data).length + ' values\n'));
+    });
+  },
+  exit (cb) { cb(); }
+};
+"""
+
+
+def _stub_carbone(root: Path) -> Path:
+    mod = root / "node_modules" / "carbone"
+    mod.mkdir(parents=True)
+    (mod / "package.json").write_text(json.dumps(
+        {"name": "carbone", "version": "0.0.0-stub", "main": "index.js"}))
+    (mod / "index.js").write_text(CARBONE_STUB)
+    return root / "node_modules"
+
+
+def _sample_apps(codes: list[str]):
+    from generator.applications import RecordRef, validate_record
+    from generator.catalog import load_catalog
+    from ptsp.samples import sample_application
+
+    catalog = load_catalog()
+    apps = []
+    for i, code in enumerate(codes, start=1):
+        app = validate_record(sample_application(catalog.get(code), i), RecordRef("t", i),
+                              catalog)
+        assert hasattr(app, "permit"), app
+        apps.append(app)
+    return catalog, apps
+
+
+CODES = ["IMB", "SIPB", "IUI"]
+
+
+def test_carbone_templates_mark_every_value_they_are_given(tmp_path):
+    """The equivalent Carbone template of a decree: docxtpl markup gone, every per-document
+    value a ``{d.key}`` marker that the job's data fills, the QR code left out."""
+    import zipfile
+    from datetime import date
+
+    from generator.render import RenderInput
+    from ptsp.profile import load_profile
+
+    bench = _bench()
+    catalog, apps = _sample_apps(CODES)
+    ct = bench.CarboneTemplates(load_profile(), tmp_path)
+    for app in apps:
+        job = ct.job(catalog.get(app.permit), app,
+                     RenderInput("503/0001/X/DPMPTSP-BLG/XII/2026", "https://x.invalid/v/1",
+                                 date(2026, 12, 3)))
+        with zipfile.ZipFile(job["template"]) as z:
+            xml = "".join(z.read(n).decode() for n in z.namelist()
+                          if n.startswith("word/") and n.endswith(".xml"))
+        assert "{{" not in xml and "{%" not in xml, job["template"]
+        assert 'name="ptsp-qr"' not in xml
+        markers = set(re.findall(r"\{d\.(\w+)\}", xml))
+        assert markers, app.permit
+        assert markers <= set(job["data"]), (app.permit, markers - set(job["data"]))
+        assert all(isinstance(v, str) for v in job["data"].values())
+        name = app.applicant["name"] if isinstance(app.applicant, dict) else app.applicant.name
+        assert name.upper() in {v.upper() for v in job["data"].values()}
+
+
+@pytest.mark.skipif(NODE is None, reason="node not found: the bench's Carbone comparison "
+                                         "needs Node.js (and npm to install Carbone)")
+def test_carbone_comparison_runs_render_js_and_takes_the_median_of_the_rounds(tmp_path):
+    """bench.bench_carbone end to end on a stand-in ``carbone`` module: the equivalent
+    templates, render.js (warm-up, lanes, its JSON), run_carbone's parsing and the rounds."""
+    from ptsp.profile import load_profile
+
+    bench = _bench()
+    catalog, apps = _sample_apps(CODES)
+    rates = {1: 6.0, 2: 8.0, 3: 7.0}
+    sampler = bench.ProcSampler()
+    res = bench.bench_carbone(load_profile(), catalog, apps, {}, tmp_path, tmp_path / "run",
+                              len(apps), sampler, rounds=3, run_ptsp=rates.get,
+                              node_modules=_stub_carbone(tmp_path))
+    assert "skipped" not in res, res
+    assert res["carbone_version"] == "0.0.0-stub"
+    assert res["docs"] == res["ok"] == len(apps) and res["errors"] == [], res
+    assert res["warmup_errors"] == []
+    assert res["docs_per_s"] > 0 and res["node_cpu_ms_per_doc"] >= 0
+    assert res["templates"] == len(CODES)
+    assert Path(res["sample_pdf"]).read_bytes().startswith(b"%PDF-1.7 stub")
+    assert [e["first"] for e in res["rounds"]] == ["carbone", "ptsp", "carbone"]
+    ratios = [e["ratio"] for e in res["rounds"]]
+    for e in res["rounds"]:
+        assert e["ratio"] == round(rates[e["round"]] / e["carbone_docs_per_s"], 3)
+    assert res["ratio_median"] == sorted(ratios)[1]
+    r = _result(bench)
+    r2 = bench.build_result(machine=r["machine"], git=r["git"], config=r["config"],
+                            pipeline_raw=_raw(10), naive=r["naive"], carbone=res)
+    t = r2["targets"]["vs_carbone"]
+    assert t["value"] == round(res["ratio_median"], 2) and "median of 3 rounds" in t["note"]
+    assert "Carbone" in bench.format_table(r2)
+
+
+@pytest.mark.skipif(NODE is None, reason="node not found")
+def test_carbone_failure_is_reported_not_raised(tmp_path):
+    """A Carbone that cannot render reports why; the bench goes on without the comparison."""
+    bench = _bench()
+    catalog, apps = _sample_apps(CODES[:1])
+    from ptsp.profile import load_profile
+
+    mods = tmp_path / "node_modules" / "carbone"
+    mods.mkdir(parents=True)
+    (mods / "index.js").write_text("throw new Error('carbone is broken');\n")
+    (mods / "package.json").write_text('{"name": "carbone", "version": "0.0.0-broken"}')
+    res = bench.bench_carbone(load_profile(), catalog, apps, {}, tmp_path, tmp_path / "run",
+                              1, bench.ProcSampler(), rounds=1,
+                              node_modules=tmp_path / "node_modules")
+    assert "carbone is broken" in res["skipped"]
