@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -43,7 +44,8 @@ def test_defaults():
 def _raw(n: int = 10) -> dict:
     return {
         "docs": n, "issued": n, "failed": 0, "wall_s": 2.0, "t0": 100.0,
-        "marks": {"first": 100.5, "last": 102.0}, "self_cpu_s": 0.8, "children_cpu_s": 1.5,
+        "marks": {"first": 100.5, "first_done": 1, "last": 102.0, "last_done": n},
+        "self_cpu_s": 0.8, "children_cpu_s": 1.5,
         "validate_separate_s": 0.01, "machine_busy_s": 3.0, "main_peak_kb": 200 * 1024,
         "stage_seconds": {"validate": 0.0, "reserve": 0.01, "render": 0.15,
                           "convert_wall": 4.0, "locate": 0.2, "sign": 0.35, "record": 0.02},
@@ -93,6 +95,24 @@ def test_result_has_the_documented_keys():
     assert r["pipeline"]["stage_cpu_ms_per_doc"]["convert"] == 150.0
     assert r["pipeline"]["docs_per_s"] == 5.0
     assert "ptsp pipeline" in bench.format_table(r)
+
+
+def test_steady_rate_counts_the_decrees_after_the_first_recorded_batch():
+    """The pipeline reports decrees 16 at a time (one registry transaction): the steady rate
+    is the decrees finished after the first report over the time from it to the last."""
+    bench = _bench()
+    marks, take = bench.progress_marks()
+    # 100 decrees at exactly 10/s once running, reported in batches of 16 (the last of 4)
+    t = 5.0
+    for done in range(1, 101):
+        if done % 16 == 0 or done == 100:
+            for k in range(done - (15 if done % 16 == 0 else 3), done + 1):
+                take(k, t + (done - 16) / 10.0 + k * 1e-6)
+    assert marks["first_done"] == 16 and marks["last_done"] == 100
+    assert abs(bench.steady_rate(marks) - 10.0) < 0.01
+    # counting all but one decree over that time (the former formula) says ~11.8/s
+    assert (100 - 1) / (marks["last"] - marks["first"]) > 11.5
+    assert bench.steady_rate({}) is None
 
 
 def test_memory_target_needs_a_run_at_another_count():
@@ -308,3 +328,35 @@ def test_carbone_failure_is_reported_not_raised(tmp_path):
                               1, bench.ProcSampler(), rounds=1,
                               node_modules=tmp_path / "node_modules")
     assert "carbone is broken" in res["skipped"]
+
+
+def _installed_carbone() -> Path | None:
+    """Carbone as `make bench` installs it (npm, under var/bench/carbone), or where
+    ``PTSP_CARBONE_MODULES`` points."""
+    for where in (os.environ.get("PTSP_CARBONE_MODULES"),
+                  ROOT / "var" / "bench" / "carbone" / "node_modules"):
+        if where and (Path(where) / "carbone" / "package.json").is_file():
+            return Path(where)
+    return None
+
+
+@pytest.mark.skipif(NODE is None or _installed_carbone() is None or shutil.which("soffice") is None,
+                    reason="real Carbone not installed (`make bench` installs it with npm; or "
+                           "set PTSP_CARBONE_MODULES): the stand-in test above covers the code")
+def test_real_carbone_renders_the_equivalent_decree(tmp_path):
+    """Where Carbone is installed: its PDF of a decree says what ours says."""
+    from ptsp.profile import load_profile
+
+    bench = _bench()
+    catalog, apps = _sample_apps(CODES[:2])
+    res = bench.bench_carbone(load_profile(), catalog, apps, {}, tmp_path, tmp_path / "run",
+                              len(apps), bench.ProcSampler(), rounds=1,
+                              node_modules=_installed_carbone())
+    assert "skipped" not in res, res
+    assert res["ok"] == len(apps) and res["errors"] == [], res
+    text = subprocess.run(["pdftotext", "-layout", res["sample_pdf"], "-"], capture_output=True,
+                          text=True, check=True).stdout
+    name = apps[0].applicant["name"] if isinstance(apps[0].applicant, dict) \
+        else apps[0].applicant.name
+    assert "MEMUTUSKAN" in text and name.upper() in text.upper()
+    assert "{d." not in text
