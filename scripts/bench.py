@@ -5,9 +5,10 @@ Runs, in one process and one go:
 1. **ptsp** -- ``ptsp.issue.run_issue`` exactly as ``ptsp issue`` wires it (key unlocked once,
    warm LibreOffice pool, PAdES B-LTA by default, fresh SQLite registry) on N generated
    applications across permit types. Measured: wall time, documents per second (whole run and
-   steady state), per-stage CPU per document (``BatchReport.times``), the CPU of the LibreOffice
-   processes (sampled from ``/proc`` and from ``getrusage(RUSAGE_CHILDREN)``), peak memory of
-   every process (``VmHWM``).
+   steady state after the first recorded batch), per-stage CPU per document
+   (``BatchReport.times``), the CPU of the LibreOffice processes (sampled from ``/proc`` and
+   from ``getrusage(RUSAGE_CHILDREN)``), peak memory of every process (``VmHWM``). One-off
+   costs of a first run (LibreOffice profiles, template compilation) are paid before timing.
 2. **naive** -- what a typical office script does, on the first ``--naive-count`` of the same
    applications, one after the other: docxtpl render -> a cold ``soffice --headless
    --convert-to pdf`` per document -> ``SimpleSigner.load_pkcs12`` per document -> sign at the
@@ -912,7 +913,8 @@ def evaluate_targets(result: dict[str, Any], baseline: dict[str, Any] | None) ->
     if cb.get("docs_per_s"):
         # Like with like: Carbone's docs/s is timed after its LibreOffice start-up and two
         # warm-up renders, so the verdict compares it with ptsp's rate once its pool is warm
-        # (first to last decree). Both cold rates (start-up included) are shown as well.
+        # (decrees after the first recorded batch, see progress_marks). Both cold rates
+        # (start-up included) are shown as well.
         cb_cold = cb["ok"] / max(0.001, (cb["startup_ms"] + cb["wall_ms"]) / 1000)
         warm = (p["steady_docs_per_s"] or 0) / cb["docs_per_s"]
         rounds = [e for e in cb.get("rounds", []) if "ratio" in e]
