@@ -6,6 +6,7 @@ pkgs=(
   fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core
   poppler-utils libnss3-tools softhsm2 opensc postgresql chromium
   redis-server rabbitmq-server
+  nodejs  # the bench's Carbone comparison (render.js); its smoke test runs it on a stand-in
 )
 missing=()
 for p in "${pkgs[@]}"; do

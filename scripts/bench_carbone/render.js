@@ -15,8 +15,15 @@ const path = require('path');
 
 function main () {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-  const carbone = require('carbone');
-  const version = require('carbone/package.json').version;
+  let carbone, version;
+  try {
+    carbone = require('carbone');
+    version = require('carbone/package.json').version;
+  } catch (e) {
+    // Said in the one JSON line, first: a stack trace's tail would not say what failed.
+    process.stdout.write(JSON.stringify({ error: 'cannot load carbone: ' + e.message }) + '\n');
+    process.exit(1);
+  }
   const factories = spec.factories || 2;
   const concurrency = spec.concurrency || factories * 2;
   const jobs = spec.jobs;
