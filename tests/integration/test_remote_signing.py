@@ -177,7 +177,12 @@ def _bsre_source(url: str, *, passphrase: str = BSRE_PASSPHRASE, v1: bool = Fals
     transport = (BsreV1Transport(url, *CLIENT) if v1 else
                  BsreV2Transport(url, *CLIENT, max_files=files))
     return BsreKeySource(transport, BsreIdentity(nik=BSRE_DEMO_NIK, passphrase=passphrase),
-                         pki.signer_cert, [pki.issuing_ca_cert, pki.root_cert])
+                         pki.bsre_signer_cert, pki.bsre_chain)
+
+
+def _both_roots(pki) -> list[Path]:
+    """The demo root (our TSA: document timestamps) and the BSrE-like root (its signer)."""
+    return [pki.root_cert, pki.bsre_root_cert]
 
 
 @pytest.mark.parametrize("v1", [False, True], ids=["v2", "v1"])
@@ -186,7 +191,7 @@ def test_bsre_documents_come_back_checked_and_extended_to_b_lta(bsre, v1):
     before = _stats(bsre)
     pdfs = [make_pdf(f"KEPUTUSAN {i}") for i in range(7)]
     with _bsre_source(bsre, v1=v1, files=5).unlock() as key, \
-            BatchSigner(key, _settings(pki), trust_roots=[pki.root_cert]) as signer:
+            BatchSigner(key, _settings(pki), trust_roots=_both_roots(pki)) as signer:
         with ThreadPoolExecutor(key.concurrency) as pool:
             signed = list(pool.map(
                 lambda p: signer.sign(p, placement=FieldPlacement(0, (350, 60, 550, 120))), pdfs))
@@ -196,7 +201,7 @@ def test_bsre_documents_come_back_checked_and_extended_to_b_lta(bsre, v1):
     else:  # several files per request: 7 documents in 2 requests (5 + 2)
         assert after["files"] - before["files"] == 7
         assert after["sign_requests"] - before["sign_requests"] == 2
-    trust = TrustSettings(roots=(pki.root_cert,))
+    trust = TrustSettings(roots=tuple(_both_roots(pki)))
     for pdf, original in zip(signed, pdfs, strict=True):
         assert pdf.startswith(original)
         report = validate_pdf(pdf, trust)
@@ -208,7 +213,7 @@ def test_bsre_wrong_passphrase_stops_before_further_requests(bsre):
     before = _stats(bsre)
     errors = []
     with _bsre_source(bsre, passphrase="salah", files=2).unlock() as key, \
-            BatchSigner(key, _settings(pki), trust_roots=[pki.root_cert]) as signer:
+            BatchSigner(key, _settings(pki), trust_roots=_both_roots(pki)) as signer:
         def one(p: bytes) -> None:
             try:
                 signer.sign(p)
@@ -226,11 +231,11 @@ def test_bsre_wrong_passphrase_stops_before_further_requests(bsre):
 def test_bsre_unknown_signer_and_bad_client_credentials_fail_at_unlock(bsre):
     pki = shared_test_pki()
     src = BsreKeySource(BsreV2Transport(bsre, *CLIENT),
-                        BsreIdentity(nik="0000", passphrase="x"), pki.signer_cert)
+                        BsreIdentity(nik="0000", passphrase="x"), pki.bsre_signer_cert)
     with pytest.raises(KeyUnlockError, match="2011"):
         src.unlock()
     src = BsreKeySource(BsreV2Transport(bsre, CLIENT[0], "wrong"),
-                        BsreIdentity(nik=BSRE_DEMO_NIK, passphrase="x"), pki.signer_cert)
+                        BsreIdentity(nik=BSRE_DEMO_NIK, passphrase="x"), pki.bsre_signer_cert)
     with pytest.raises(KeyUnlockError, match="4001"):
         src.unlock()
 
@@ -283,7 +288,7 @@ def test_hostile_bsre_service_is_refused(tmp_path, hostile, says):
     try:
         pdf = make_pdf("KEPUTUSAN")
         with _bsre_source(url).unlock() as key, \
-                BatchSigner(key, _settings(pki), trust_roots=[pki.root_cert]) as signer:
+                BatchSigner(key, _settings(pki), trust_roots=_both_roots(pki)) as signer:
             with pytest.raises(ServiceResultError, match=says):
                 signer.sign(pdf, placement=FieldPlacement(0, (350, 60, 550, 120)))
     finally:
@@ -321,10 +326,34 @@ bsre_nik = "{BSRE_DEMO_NIK}"
 bsre_passphrase_env = "T_BSRE_PASS"
 bsre_client_id_env = "T_BSRE_ID"
 bsre_client_secret_env = "T_BSRE_SECRET"
-bsre_certificate = "{pki.signer_cert}"
-bsre_chain = ["{pki.issuing_ca_cert}", "{pki.root_cert}"]
+bsre_certificate = "{pki.bsre_signer_cert}"
+bsre_chain = ["{pki.bsre_ca_cert}", "{pki.bsre_root_cert}"]
 bsre_files_per_request = {files}
 """
+
+
+def _office_profile(d: Path, pki, *, keys_section: str | None = None) -> Path:
+    """The test office profile, trusting the BSrE-like root too (as an office trusts BSrE's
+    national root) and with the delegation decree naming the Kepala Dinas's BSrE
+    certificate as well as his demo one (one record per certificate)."""
+    path = write_profile(d, pki, keys_section=keys_section)
+    text = path.read_text(encoding="utf-8")
+    roots = f'roots = ["{pki.root_cert}"]'
+    assert roots in text
+    text = text.replace(roots, f'roots = ["{pki.root_cert}", "{pki.bsre_root_cert}"]')
+    text = text.replace("\n[verification]", f"""
+[[authority.delegations]]
+decree_title = "Peraturan Bupati Balangan"
+decree_number = "7 Tahun 2021"
+decree_subject = "Pendelegasian Kewenangan Penandatanganan Perizinan"
+decree_date = 2021-01-04
+valid_from = 2021-01-04
+delegate_certificate = "{pki.bsre_signer_cert}"
+scope = ["*"]
+
+[verification]""", 1)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 _ENV = {"T_PIN": "123456", "T_SO": "12345678", "T_P12": TEST_PASSPHRASE, "T_CSC_PIN": "123456",
@@ -368,7 +397,7 @@ pin_env = "T_PIN"
     for kind, section in sections.items():
         d = tmp_path / kind
         d.mkdir()
-        profile = write_profile(d, pki, keys_section=section)
+        profile = _office_profile(d, pki, keys_section=section)
         # ptsp keys check: the service's certificate is the delegate's
         r = _cli("--profile", str(profile), "keys", "check", "--json", env=env)
         assert r.returncode == 0, (kind, r.stderr, r.stdout)
@@ -395,7 +424,7 @@ def test_hostile_bsre_in_ptsp_issue_keeps_numbers_reserved_and_writes_nothing(tm
                              for a in sample_batch(load_catalog(), count=3, seed=5)))
     url, proc = _bsre(tmp_path, "extra-object", latency=0.1)
     try:
-        profile = write_profile(tmp_path, pki, keys_section=_bsre_section(url))
+        profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(url))
         r, report = _issue(tmp_path, profile, batch, _ENV)
     finally:
         _stop(proc)
@@ -406,7 +435,7 @@ def test_hostile_bsre_in_ptsp_issue_keeps_numbers_reserved_and_writes_nothing(tm
     assert not list((tmp_path / "out").glob("*.pdf"))
     reserved = sorted(o["number"] for o in report["outcomes"])
     # the same numbers are signed on a retry through a well-behaved service
-    profile = write_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
+    profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
     r, report = _issue(tmp_path, profile, batch, _ENV)
     assert r.returncode == 0, r.stderr
     assert sorted(o["number"] for o in report["outcomes"]) == reserved
@@ -418,7 +447,7 @@ def test_bsre_wrong_passphrase_stops_ptsp_issue(tmp_path, bsre):
     batch.write_text("".join(json.dumps(a) + "\n"
                              for a in sample_batch(load_catalog(), count=8, seed=6)))
     before = _stats(bsre)
-    profile = write_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
+    profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
     r, _ = _issue(tmp_path, profile, batch, {**_ENV, "T_BSRE_PASS": "salah"})
     assert r.returncode == 1
     assert "Passphrase sertifikat elektronik salah" in r.stderr
@@ -430,7 +459,7 @@ def test_bsre_wrong_passphrase_stops_ptsp_issue(tmp_path, bsre):
 def test_ptsp_sign_drafts_through_remote_source(tmp_path, kind, csc, bsre):
     pki = shared_test_pki()
     section = _csc_section(csc[0]) if kind == "csc" else _bsre_section(bsre)
-    base = ["--profile", str(write_profile(tmp_path, pki, keys_section=section)),
+    base = ["--profile", str(_office_profile(tmp_path, pki, keys_section=section)),
             "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"]
     batch = tmp_path / "b.jsonl"
     batch.write_text("".join(json.dumps(a) + "\n"
@@ -480,3 +509,124 @@ def test_service_result_check_without_a_service():
         check_service_result(original, original[:-10], cert)
     with pytest.raises(ServiceResultError, match="2 revisions"):
         check_service_result(original, signed(good, "S2"), cert)
+
+
+# -- the DEMO "BSrE-like" CA ---------------------------------------------------------------
+
+def _sha256_der(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(load_certificate(path).dump()).hexdigest()
+
+
+def _records(db: Path) -> int:
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as con:
+        return int(con.execute("select count(*) from registry_records").fetchone()[0])
+
+
+def test_bsre_signed_decree_chains_to_the_bsre_like_root_and_is_sah(tmp_path, bsre):
+    """BSrE signs under its own CA: the decree's signer is the Kepala Dinas's certificate
+    from the DEMO BSrE-like CA, its validated path ends at the BSrE-like root (not the demo
+    root), its signature timestamp is the BSrE-like TSA's, the DSS carries that CA's OCSP
+    answer, and the office (which trusts that root) and `ptsp verify` say SAH."""
+    pki = shared_test_pki()
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("".join(json.dumps(a) + "\n"
+                             for a in sample_batch(load_catalog(), count=2, seed=31)))
+    profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
+    r, report = _issue(tmp_path, profile, batch, _ENV)
+    assert r.returncode == 0, r.stderr
+    assert report["counts"]["issued"] == 2
+    pdf = Path(report["outcomes"][0]["path"])
+    data = pdf.read_bytes()
+    main = validate_pdf(data, TrustSettings(roots=tuple(_both_roots(pki)))).signatures[0]
+    assert main.ok, main.reasons
+    assert main.signer_fingerprint == _sha256_der(pki.bsre_signer_cert)
+    assert main.signer_fingerprint != _sha256_der(pki.signer_cert)
+    assert [c.fingerprint for c in main.chain] == [
+        _sha256_der(pki.bsre_signer_cert), _sha256_der(pki.bsre_ca_cert),
+        _sha256_der(pki.bsre_root_cert)]
+    assert "DEMO Root CA Indonesia CONTOH" in main.chain[-1].subject
+    assert main.tsa is not None and main.tsa.fingerprint == _sha256_der(pki.bsre_tsa_cert)
+    assert any(x.source == "ocsp" and "DEMO CA BSrE CONTOH" in x.issuer
+               and x.status == "good" for x in main.revocation), main.revocation
+    assert main.pades_level == "B-LTA"
+    # trusting only the demo root, the same signature has no trusted path
+    alone = validate_pdf(data, TrustSettings(roots=(pki.root_cert,))).signatures[0]
+    assert not alone.trusted
+    # the office's verdict, in this process and through the CLI
+    prof = load_profile(profile)
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    try:
+        assert verify_bytes(prof, registry, data).verdict == "SAH"
+    finally:
+        registry.close()
+    r = _cli("--profile", str(profile), "--db", f"sqlite:///{tmp_path / 'r.sqlite'}",
+             "verify", "--json", str(pdf), env=_ENV)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["verdict"] == "SAH"
+
+
+def test_bsre_signer_not_covered_by_the_delegation_is_refused_before_anything_is_recorded(
+        tmp_path):
+    """The BSrE service signs under another employee's certificate from the same BSrE-like
+    CA, which no delegation names. (a) The office names that certificate: ptsp refuses before
+    taking a number or sending anything. (b) The office names the Kepala Dinas's: the
+    service's signature is by another certificate and is refused; nothing is written, the
+    numbers stay reserved (nothing issued)."""
+    pki = shared_test_pki()
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("".join(json.dumps(a) + "\n"
+                             for a in sample_batch(load_catalog(), count=2, seed=32)))
+    url, proc = _bsre_other(tmp_path)
+    try:
+        d = tmp_path / "a"
+        d.mkdir()
+        section = _bsre_section(url).replace(str(pki.bsre_signer_cert),
+                                             str(pki.bsre_other_signer_cert))
+        profile = _office_profile(d, pki, keys_section=section)
+        r = _cli("--profile", str(profile), "keys", "check", "--json", env=_ENV)
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        assert json.loads(r.stdout)["delegation"] is None
+        before = _stats(url)
+        r, report = _issue(d, profile, batch, _ENV)
+        assert r.returncode == 1
+        assert report["counts"]["issued"] == 0 and report["counts"]["failed"] == 2
+        errors = " ".join(e for o in report["outcomes"] for e in o["errors"])
+        assert "no delegation lets this certificate sign" in errors
+        assert _stats(url)["sign_requests"] == before["sign_requests"]  # nothing sent
+        assert _records(d / "r.sqlite") == 0  # not even a number taken
+        assert not list((d / "out").glob("*.pdf"))
+        # (b)
+        d = tmp_path / "b"
+        d.mkdir()
+        profile = _office_profile(d, pki, keys_section=_bsre_section(url))
+        r, report = _issue(d, profile, batch, _ENV)
+        assert r.returncode == 1
+        assert report["counts"]["issued"] == 0
+        errors = " ".join(e for o in report["outcomes"] for e in o["errors"])
+        assert "another certificate than expected" in errors and "Siti Aminah" in errors
+        assert _stats(url)["sign_requests"] > before["sign_requests"]  # it did sign
+        assert not list((d / "out").glob("*.pdf"))
+        import sqlite3
+
+        with sqlite3.connect(d / "r.sqlite") as con:
+            statuses = {s for (s,) in con.execute("select status from registry_records")}
+        assert statuses == {"reserved"}
+    finally:
+        _stop(proc)
+
+
+def _bsre_other(tmp: Path):
+    """A BSrE service that signs with another employee's BSrE-like certificate."""
+    pki = shared_test_pki()
+    shared_services()
+    port = free_port()
+    proc = start_bsre_stub(pki, TEST_PASSPHRASE, port, users={BSRE_DEMO_NIK: BSRE_PASSPHRASE},
+                           client_id=CLIENT[0], client_secret=CLIENT[1], latency=0.1,
+                           log=tmp / "bsre-other.log", signer="other-signer-bsre")
+    return f"http://127.0.0.1:{port}", proc
