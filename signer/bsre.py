@@ -308,6 +308,19 @@ class BsreDocumentSigner:
         self._queue.put(_Job(pdf, props, fut))
         return fut.result()
 
+    @property
+    def stopped(self) -> BsreError | None:
+        """The error that stopped the batch (wrong passphrase or TOTP, unknown signer, ...),
+        or None while requests may still be made."""
+        return self._stopped
+
+    def wait_first_answer(self, timeout: float | None = None) -> bool:
+        """Wait until the service has answered the first request (True), or ``timeout``
+        seconds (False). BSrE has no way to check a passphrase but signing: a caller that
+        must tell the signer "wrong passphrase" before it answers him waits for this, then
+        looks at :attr:`stopped`."""
+        return self._first_done.wait(timeout)
+
     def close(self) -> None:
         self._queue.put(None)
         self._dispatcher.join(timeout=30)

@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,26 +27,26 @@ from signer.keys import load_certificate
 from signer.remote_demo import (
     BSRE_DEMO_NIK,
     CSC_CREDENTIAL,
-    start_bsre_stub,
-    start_csc_service,
 )
 from signer.remote_pdf import ServiceResultError
 from signer.sign import BatchSigner, FieldPlacement, PadesLevel, SignatureSettings
 from signer.validate import TrustSettings, validate_pdf
-from tests.ptsp_support import write_profile
+from tests.remote_support import BSRE_PASSPHRASE, CLIENT, start_bsre, start_csc, stub_stats
+from tests.remote_support import ENV as _ENV
+from tests.remote_support import bsre_section as _bsre_section
+from tests.remote_support import csc_section as _csc_section
+from tests.remote_support import office_profile as _office_profile
+from tests.remote_support import stop as _stop
 from tests.signer_support import (
     SOFTHSM_MODULE,
     TEST_PASSPHRASE,
     free_port,
     make_pdf,
-    shared_services,
     shared_test_pki,
 )
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-BSRE_PASSPHRASE = "rahasia-CONTOH"
-CLIENT = ("ptsp-test", "client-secret-CONTOH")
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -56,35 +55,17 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
                                                        **(env or {})})
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def csc(tmp_path_factory):
     """The CSC service: (url, its request log)."""
-    pki = shared_test_pki()
-    shared_services()
-    port = free_port()
     log = tmp_path_factory.mktemp("csc") / "csc.log"
-    proc = start_csc_service(pki, TEST_PASSPHRASE, port, scal=1, log=log)
-    yield f"http://localhost:{port}", log
+    url, proc = start_csc(log)
+    yield url, log
     _stop(proc)
 
 
 def _bsre(tmp: Path, hostile: str | None = None, latency: float = 1.0):
-    pki = shared_test_pki()
-    shared_services()
-    port = free_port()
-    proc = start_bsre_stub(pki, TEST_PASSPHRASE, port, users={BSRE_DEMO_NIK: BSRE_PASSPHRASE},
-                           client_id=CLIENT[0], client_secret=CLIENT[1], latency=latency,
-                           hostile=hostile, log=tmp / f"bsre-{hostile}.log")
-    return f"http://127.0.0.1:{port}", proc
+    return start_bsre(tmp / f"bsre-{hostile}.log", hostile=hostile, latency=latency)
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +73,6 @@ def bsre(tmp_path_factory):
     url, proc = _bsre(tmp_path_factory.mktemp("bsre"))
     yield url
     _stop(proc)
-
-
-def _stats(url: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{url}/_stub/stats") as r:
-        return dict(json.load(r))
 
 
 def _count(log: Path, endpoint: str) -> int:
@@ -188,14 +164,14 @@ def _both_roots(pki) -> list[Path]:
 @pytest.mark.parametrize("v1", [False, True], ids=["v2", "v1"])
 def test_bsre_documents_come_back_checked_and_extended_to_b_lta(bsre, v1):
     pki = shared_test_pki()
-    before = _stats(bsre)
+    before = stub_stats(bsre)
     pdfs = [make_pdf(f"KEPUTUSAN {i}") for i in range(7)]
     with _bsre_source(bsre, v1=v1, files=5).unlock() as key, \
             BatchSigner(key, _settings(pki), trust_roots=_both_roots(pki)) as signer:
         with ThreadPoolExecutor(key.concurrency) as pool:
             signed = list(pool.map(
                 lambda p: signer.sign(p, placement=FieldPlacement(0, (350, 60, 550, 120))), pdfs))
-    after = _stats(bsre)
+    after = stub_stats(bsre)
     if v1:
         assert after["v1_requests"] - before["v1_requests"] == 7
     else:  # several files per request: 7 documents in 2 requests (5 + 2)
@@ -210,7 +186,7 @@ def test_bsre_documents_come_back_checked_and_extended_to_b_lta(bsre, v1):
 
 def test_bsre_wrong_passphrase_stops_before_further_requests(bsre):
     pki = shared_test_pki()
-    before = _stats(bsre)
+    before = stub_stats(bsre)
     errors = []
     with _bsre_source(bsre, passphrase="salah", files=2).unlock() as key, \
             BatchSigner(key, _settings(pki), trust_roots=_both_roots(pki)) as signer:
@@ -225,7 +201,7 @@ def test_bsre_wrong_passphrase_stops_before_further_requests(bsre):
     assert all(getattr(e, "code", None) == 2031 for e in errors)
     assert "Passphrase sertifikat elektronik salah" in str(errors[0])
     assert BSRE_PASSPHRASE not in str(errors[0]) and "salah\"" not in str(errors[0])
-    assert _stats(bsre)["sign_requests"] - before["sign_requests"] == 1
+    assert stub_stats(bsre)["sign_requests"] - before["sign_requests"] == 1
 
 
 def test_bsre_unknown_signer_and_bad_client_credentials_fail_at_unlock(bsre):
@@ -245,7 +221,7 @@ def test_bsre_timeout_is_not_retried_and_connection_refused_is(tmp_path):
 
     url, proc = _bsre(tmp_path, latency=3.0)
     try:
-        before = _stats(url)
+        before = stub_stats(url)
         transport = BsreV2Transport(url, *CLIENT, timeout=1.0)
         docs = BsreDocumentSigner(transport, BsreIdentity(nik=BSRE_DEMO_NIK,
                                                           passphrase=BSRE_PASSPHRASE),
@@ -256,7 +232,7 @@ def test_bsre_timeout_is_not_retried_and_connection_refused_is(tmp_path):
             assert info.value.applied_unknown
         finally:
             docs.close()
-        assert _stats(url)["sign_requests"] - before["sign_requests"] == 1  # not retried
+        assert stub_stats(url)["sign_requests"] - before["sign_requests"] == 1  # not retried
     finally:
         _stop(proc)
     # nothing listens: the request surely was not applied, so it is tried again (twice)
@@ -303,61 +279,6 @@ def batch20(tmp_path_factory):
     apps = sample_batch(load_catalog(), count=20, seed=15)
     src.write_text("".join(json.dumps(a) + "\n" for a in apps))
     return src
-
-
-def _csc_section(url: str) -> str:
-    return f"""
-[keys]
-source = "csc"
-csc_url = "{url}"
-csc_credential = "{CSC_CREDENTIAL}"
-csc_pin_env = "T_CSC_PIN"
-csc_batch_size = 10
-"""
-
-
-def _bsre_section(url: str, files: int = 5) -> str:
-    pki = shared_test_pki()
-    return f"""
-[keys]
-source = "bsre"
-bsre_url = "{url}"
-bsre_nik = "{BSRE_DEMO_NIK}"
-bsre_passphrase_env = "T_BSRE_PASS"
-bsre_client_id_env = "T_BSRE_ID"
-bsre_client_secret_env = "T_BSRE_SECRET"
-bsre_certificate = "{pki.bsre_signer_cert}"
-bsre_chain = ["{pki.bsre_ca_cert}", "{pki.bsre_root_cert}"]
-bsre_files_per_request = {files}
-"""
-
-
-def _office_profile(d: Path, pki, *, keys_section: str | None = None) -> Path:
-    """The test office profile, trusting the BSrE-like root too (as an office trusts BSrE's
-    national root) and with the delegation decree naming the Kepala Dinas's BSrE
-    certificate as well as his demo one (one record per certificate)."""
-    path = write_profile(d, pki, keys_section=keys_section)
-    text = path.read_text(encoding="utf-8")
-    roots = f'roots = ["{pki.root_cert}"]'
-    assert roots in text
-    text = text.replace(roots, f'roots = ["{pki.root_cert}", "{pki.bsre_root_cert}"]')
-    text = text.replace("\n[verification]", f"""
-[[authority.delegations]]
-decree_title = "Peraturan Bupati Balangan"
-decree_number = "7 Tahun 2021"
-decree_subject = "Pendelegasian Kewenangan Penandatanganan Perizinan"
-decree_date = 2021-01-04
-valid_from = 2021-01-04
-delegate_certificate = "{pki.bsre_signer_cert}"
-scope = ["*"]
-
-[verification]""", 1)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-_ENV = {"T_PIN": "123456", "T_SO": "12345678", "T_P12": TEST_PASSPHRASE, "T_CSC_PIN": "123456",
-        "T_BSRE_PASS": BSRE_PASSPHRASE, "T_BSRE_ID": CLIENT[0], "T_BSRE_SECRET": CLIENT[1]}
 
 
 def _issue(d: Path, profile: Path, batch: Path, env: dict[str, str]):
@@ -446,12 +367,12 @@ def test_bsre_wrong_passphrase_stops_ptsp_issue(tmp_path, bsre):
     batch = tmp_path / "b.jsonl"
     batch.write_text("".join(json.dumps(a) + "\n"
                              for a in sample_batch(load_catalog(), count=8, seed=6)))
-    before = _stats(bsre)
+    before = stub_stats(bsre)
     profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
     r, _ = _issue(tmp_path, profile, batch, {**_ENV, "T_BSRE_PASS": "salah"})
     assert r.returncode == 1
     assert "Passphrase sertifikat elektronik salah" in r.stderr
-    assert _stats(bsre)["sign_requests"] - before["sign_requests"] == 1
+    assert stub_stats(bsre)["sign_requests"] - before["sign_requests"] == 1
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 
@@ -468,13 +389,13 @@ def test_ptsp_sign_drafts_through_remote_source(tmp_path, kind, csc, bsre):
              "--json", env=_ENV)
     assert r.returncode == 0, r.stderr
     before = _count(csc[1], "signatures/signHash") if kind == "csc" else \
-        _stats(bsre)["sign_requests"]
+        stub_stats(bsre)["sign_requests"]
     r = _cli(*base, "sign", "--drafts", str(tmp_path / "drafts"), "--out",
              str(tmp_path / "out"), "--json", env=_ENV)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["counts"]["issued"] == 3
     after = _count(csc[1], "signatures/signHash") if kind == "csc" else \
-        _stats(bsre)["sign_requests"]
+        stub_stats(bsre)["sign_requests"]
     assert after - before == 1  # the three drafts in one request
     for pdf in (tmp_path / "out").glob("*.pdf"):
         r = _cli(*base, "verify", "--json", str(pdf), env=_ENV)
@@ -592,13 +513,13 @@ def test_bsre_signer_not_covered_by_the_delegation_is_refused_before_anything_is
         r = _cli("--profile", str(profile), "keys", "check", "--json", env=_ENV)
         assert r.returncode == 1, (r.stdout, r.stderr)
         assert json.loads(r.stdout)["delegation"] is None
-        before = _stats(url)
+        before = stub_stats(url)
         r, report = _issue(d, profile, batch, _ENV)
         assert r.returncode == 1
         assert report["counts"]["issued"] == 0 and report["counts"]["failed"] == 2
         errors = " ".join(e for o in report["outcomes"] for e in o["errors"])
         assert "no delegation lets this certificate sign" in errors
-        assert _stats(url)["sign_requests"] == before["sign_requests"]  # nothing sent
+        assert stub_stats(url)["sign_requests"] == before["sign_requests"]  # nothing sent
         assert _records(d / "r.sqlite") == 0  # not even a number taken
         assert not list((d / "out").glob("*.pdf"))
         # (b)
@@ -610,7 +531,7 @@ def test_bsre_signer_not_covered_by_the_delegation_is_refused_before_anything_is
         assert report["counts"]["issued"] == 0
         errors = " ".join(e for o in report["outcomes"] for e in o["errors"])
         assert "another certificate than expected" in errors and "Siti Aminah" in errors
-        assert _stats(url)["sign_requests"] > before["sign_requests"]  # it did sign
+        assert stub_stats(url)["sign_requests"] > before["sign_requests"]  # it did sign
         assert not list((d / "out").glob("*.pdf"))
         import sqlite3
 
@@ -623,10 +544,4 @@ def test_bsre_signer_not_covered_by_the_delegation_is_refused_before_anything_is
 
 def _bsre_other(tmp: Path):
     """A BSrE service that signs with another employee's BSrE-like certificate."""
-    pki = shared_test_pki()
-    shared_services()
-    port = free_port()
-    proc = start_bsre_stub(pki, TEST_PASSPHRASE, port, users={BSRE_DEMO_NIK: BSRE_PASSPHRASE},
-                           client_id=CLIENT[0], client_secret=CLIENT[1], latency=0.1,
-                           log=tmp / "bsre-other.log", signer="other-signer-bsre")
-    return f"http://127.0.0.1:{port}", proc
+    return start_bsre(tmp / "bsre-other.log", latency=0.1, signer="other-signer-bsre")
