@@ -212,7 +212,7 @@ def test_bsre_unknown_signer_and_bad_client_credentials_fail_at_unlock(bsre):
         src.unlock()
     src = BsreKeySource(BsreV2Transport(bsre, CLIENT[0], "wrong"),
                         BsreIdentity(nik=BSRE_DEMO_NIK, passphrase="x"), pki.bsre_signer_cert)
-    with pytest.raises(KeyUnlockError, match="4001"):
+    with pytest.raises(KeyUnlockError, match="HTTP 401"):
         src.unlock()
 
 
@@ -545,3 +545,40 @@ def test_bsre_signer_not_covered_by_the_delegation_is_refused_before_anything_is
 def _bsre_other(tmp: Path):
     """A BSrE service that signs with another employee's BSrE-like certificate."""
     return start_bsre(tmp / "bsre-other.log", latency=0.1, signer="other-signer-bsre")
+
+
+# -- ptsp keys check against the services --------------------------------------------------
+
+@pytest.mark.parametrize("case", ["csc-ok", "csc-unknown-credential", "bsre-ok",
+                                  "bsre-not-registered", "bsre-bad-client"])
+def test_keys_check_with_remote_sources(tmp_path, csc, bsre, case):
+    """`ptsp keys check` asks the real service: ok (exit 0, the delegation found for the
+    service's certificate), or one clear line on stderr and exit 1."""
+    pki = shared_test_pki()
+    env = dict(_ENV)
+    section = {
+        "csc-ok": _csc_section(csc[0]),
+        "csc-unknown-credential": _csc_section(csc[0], credential="ptsp-demo/tidak-ada"),
+        "bsre-ok": _bsre_section(bsre),
+        "bsre-not-registered": _bsre_section(bsre, nik="6308000000000000"),
+        "bsre-bad-client": _bsre_section(bsre),
+    }[case]
+    if case == "bsre-bad-client":
+        env["T_BSRE_SECRET"] = "bukan-rahasianya"
+    profile = _office_profile(tmp_path, pki, keys_section=section)
+    r = _cli("--profile", str(profile), "keys", "check", "--json", env=env)
+    if case.endswith("-ok"):
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        cert = pki.signer_cert if case == "csc-ok" else pki.bsre_signer_cert
+        assert doc["sha256"] == _sha256_der(cert)
+        assert doc["delegation"] == "7 Tahun 2021" and doc["problems"] == []
+        return
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    says = {"csc-unknown-credential": "cannot read credential 'ptsp-demo/tidak-ada'",
+            "bsre-not-registered": "BSrE 2011: Penanda tangan belum terdaftar",
+            "bsre-bad-client": "ditolak oleh layanan BSrE (HTTP 401)"}[case]
+    assert says in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # no traceback
+    assert BSRE_PASSPHRASE not in r.stderr
