@@ -310,6 +310,8 @@ def write_bench_profile(directory: Path, pki: Any, level: str) -> Path:
     if emblem:
         put("emblem", json.dumps(str((base / emblem.group(1)).resolve())))
     put("delegate_certificate", json.dumps(str(pki.signer_cert)))
+    text = text.replace('"../../keys/generated/certs/kepala-dinas-bsre.cert.pem"',
+                        json.dumps(str(pki.bsre_signer_cert)))  # the BSrE delegation record
     put("timestamp_url", json.dumps(pki.tsa_url))
     put("demo_services", "true")
     put("level", json.dumps(level))

@@ -5,12 +5,16 @@ Same paths, fields and error shapes as the public clients of BSrE's API show:
 - ``POST /api/v2/sign/pdf``  JSON ``{nik|email, passphrase|totp, signatureProperties:[...],
   file:[base64...]}`` -> ``{file:[base64...]}``
 - ``GET|POST /api/v2/user/check/status``  ``{nik|email}`` -> ``{status_code, status, message}``
+  (HTTP 200 also for an unknown signer: ``status`` NOT_REGISTERED, code 2011)
 - ``POST /api/sign/pdf``  (v1) multipart ``file, nik, passphrase, page, xAxis, ...`` -> PDF
 - errors ``{status_code, error}`` with HTTP 400 (2011 signer not registered, 2031 wrong
   passphrase, ...); HTTP 401 without the right client credentials (HTTP Basic).
 
+Which codes are sourced and which are placeholders: see ``signer/bsre.py`` (BSRE_MESSAGES).
 It signs with pyHanko (an approval signature with a signature timestamp, B-T, no long-term
-data, as BSrE returns) using the key and certificate of a PKCS#12 file of the demo PKI, after
+data, as BSrE returns) using the key and certificate of a PKCS#12 file of the demo PKI
+(the Kepala Dinas's certificate from the DEMO "BSrE-like" CA; signature timestamps from its
+TSA), after
 ``--latency`` seconds per request. ``--hostile`` makes it misbehave: ``extra-object`` also
 changes the page content in its update, ``other-signer`` signs with another certificate,
 ``truncated`` cuts the returned file short. ``GET /_stub/stats`` counts requests.
@@ -79,8 +83,10 @@ class Stub:
             return web.Response(status=401, text="Unauthorized")
         STATS["status_requests"] += 1
         body = await request.json() if request.can_read_body else dict(request.query)
-        if self._who(body) not in self.users:
-            return _err(2011, "Pengguna tidak terdaftar")
+        if self._who(body) not in self.users:  # as a public report saw it: HTTP 200
+            return web.json_response({"status_code": 2011, "status": "NOT_REGISTERED",
+                                      "message": "Pengguna tidak terdaftar"})
+        # 1111: a placeholder code (no public source shows the code of an active account)
         return web.json_response({"status_code": 1111, "status": "ISSUE",
                                   "message": "Sertifikat aktif"})
 

@@ -42,9 +42,10 @@ def _profile_for(keys: str, url: str) -> Path:
     else:
         section = (f'source = "bsre"\nbsre_url = "{url}"\nbsre_nik = "{BSRE_DEMO_NIK}"\n'
                    'bsre_passphrase_env = "PTSP_BSRE_PASSPHRASE"\n'
-                   'bsre_certificate = "../../keys/generated/certs/kepala-dinas.cert.pem"\n'
-                   'bsre_chain = ["../../keys/generated/certs/issuing-ca.cert.pem", '
-                   '"../../keys/generated/certs/root.cert.pem"]\nbsre_files_per_request = 5')
+                   # the Kepala Dinas's certificate from the DEMO BSrE-like CA
+                   'bsre_certificate = "../../keys/generated/certs/kepala-dinas-bsre.cert.pem"\n'
+                   'bsre_chain = ["../../keys/generated/certs/bsre-ca.cert.pem", '
+                   '"../../keys/generated/certs/bsre-root.cert.pem"]\nbsre_files_per_request = 5')
     text, n = re.subn(r'(\[keys\][^\[]*?)^source = "pkcs12"$', lambda m: m.group(1) + section,
                       text, count=1, flags=re.M | re.S)
     if n != 1:

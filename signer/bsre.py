@@ -51,20 +51,43 @@ __all__ = [
     "SignatureProperties",
 ]
 
-#: BSrE status codes (as the public clients of the API show them), said in Bahasa Indonesia.
+#: BSrE status codes said in Bahasa Indonesia. BSrE publishes no error table; where each code
+#: comes from (public clients of the API, found in the code index of this project's library):
+#:
+#: - 2011 (signer not registered) and 2031 (wrong passphrase): SOURCED. The body
+#:   ``{"status_code": 2011|2031, "error": ...}`` and the meanings "User tidak terdaftar" /
+#:   "Passphrase Anda salah": ugunNet21/laravel-crud-iou,
+#:   app/Http/Controllers/Tte/DTKSController.php; "Passphrase anda salah" with 2031 and HTTP
+#:   400 also in several other public clients. An integration report in the same index
+#:   (a Markdown "Phase 1 Sandbox Contract Proof Report", repository not named by the index)
+#:   saw ``/api/v2/user/check/status`` answer HTTP 200 with ``status`` NOT_REGISTERED and code
+#:   2011 for an unknown identity, and HTTP 401 (no BSrE code) for wrong client credentials.
+#: - 2021 (no active certificate): SOURCED by that report only (HTTP 200, ``status``
+#:   NO_CERTIFICATE, code 2021, from the status check).
+#: - 2032, 2041, 2051, 5001: PLACEHOLDERS chosen by ptsp for the test service
+#:   (scripts/bsre_stub.py); no public source shows them. Replace them with BSrE's codes when
+#:   its integration documents are at hand.
+#:
+#: Any other code gets a generic message that names it (:func:`bsre_error`).
 BSRE_MESSAGES: dict[int, str] = {
     2011: "Penanda tangan belum terdaftar di layanan BSrE (NIK/e-mail tidak dikenal).",
-    2021: "Sertifikat elektronik penanda tangan tidak aktif, kedaluwarsa atau dicabut.",
+    2021: "Penanda tangan tidak memiliki sertifikat elektronik yang aktif di BSrE.",
     2031: "Passphrase sertifikat elektronik salah.",
-    2032: "Kode TOTP salah atau sudah kedaluwarsa.",
-    2041: "Dokumen PDF tidak dapat dibaca oleh layanan BSrE.",
-    2051: "Parameter tampilan tanda tangan (signatureProperties) tidak sah.",
-    4001: "Kredensial aplikasi (client ID/secret) ditolak oleh layanan BSrE.",
-    5001: "Terjadi kesalahan di server BSrE; coba lagi nanti.",
+    2032: "Kode TOTP salah atau sudah kedaluwarsa.",  # placeholder code
+    2041: "Dokumen PDF tidak dapat dibaca oleh layanan BSrE.",  # placeholder code
+    2051: "Parameter tampilan tanda tangan (signatureProperties) tidak sah.",  # placeholder
+    5001: "Terjadi kesalahan di server BSrE; coba lagi nanti.",  # placeholder code
 }
 #: Codes that stop the batch: every further request would fail the same way (and repeated
 #: wrong passphrases can lock the signer's certificate).
-STOP_CODES = frozenset({2011, 2021, 2031, 2032, 4001})
+STOP_CODES = frozenset({2011, 2021, 2031, 2032})
+#: ...and of those, the ones about the signer's identity or secret (an unlock failure)
+_UNLOCK_CODES = frozenset({2011, 2021, 2031, 2032})
+#: the account statuses of ``/api/v2/user/check/status`` with which signing can work
+_ACTIVE = frozenset({"ISSUE"})
+#: HTTP 401: BSrE answers wrong client credentials with a plain HTTP 401 (no status code)
+CLIENT_REFUSED = ("Kredensial aplikasi (client ID/secret, HTTP Basic) ditolak oleh layanan "
+                  "BSrE (HTTP 401): periksa variabel lingkungan yang dinamai profil kantor.")
 
 
 class BsreError(SigningError):
@@ -84,9 +107,12 @@ class BsreUnlockError(BsreError, KeyUnlockError):
 
 
 def bsre_error(code: int, detail: str = "") -> BsreError:
-    text = BSRE_MESSAGES.get(code, f"Layanan BSrE menolak permintaan (kode {code}).")
+    """BSrE's ``status_code`` as an error with an Indonesian message (unknown codes: a
+    generic one that names the code)."""
+    text = BSRE_MESSAGES.get(code, f"Layanan BSrE menolak permintaan dengan kode {code} "
+                                   "yang tidak dikenal ptsp.")
     msg = f"BSrE {code}: {text}" + (f" ({detail})" if detail else "")
-    if code in (2011, 2031, 2032, 4001):
+    if code in _UNLOCK_CODES:
         return BsreUnlockError(msg, code=code, stops_batch=True)
     return BsreError(msg, code=code, stops_batch=code in STOP_CODES)
 
@@ -178,7 +204,7 @@ class _HttpTransport:
         if resp.status_code in (429, 503):
             raise _NotSent(f"{self.base_url}{path}: HTTP {resp.status_code}")
         if resp.status_code == 401:
-            raise bsre_error(4001, "HTTP 401")
+            raise BsreUnlockError(CLIENT_REFUSED, code=401, stops_batch=True)
         return resp
 
     @staticmethod
@@ -195,6 +221,27 @@ class _HttpTransport:
                          applied_unknown=resp.status_code >= 500)
 
 
+def _active_or_raise(resp: Any) -> dict[str, Any]:
+    """The status check answers HTTP 200 also for an unknown signer (``status``
+    NOT_REGISTERED, code 2011) or one without a certificate (NO_CERTIFICATE, 2021)."""
+    try:
+        body = dict(resp.json())
+    except Exception as e:  # noqa: BLE001 - not JSON
+        raise BsreError(f"Jawaban pemeriksaan status BSrE tidak dapat dibaca: {e}") from e
+    status = str(body.get("status") or "")
+    if status in _ACTIVE:
+        return body
+    try:
+        code = int(body.get("status_code") or 0)
+    except (TypeError, ValueError):
+        code = 0
+    detail = status or str(body.get("message") or body.get("error") or "")
+    if code:
+        raise bsre_error(code, detail)
+    raise BsreUnlockError(f"Akun penanda tangan di BSrE tidak aktif (status {detail!r}).",
+                          stops_batch=True)
+
+
 class BsreV2Transport(_HttpTransport):
     """``POST /api/v2/sign/pdf`` (JSON, base64 arrays) and ``/api/v2/user/check/status``."""
 
@@ -208,7 +255,7 @@ class BsreV2Transport(_HttpTransport):
         resp = self._request("POST", "/api/v2/user/check/status", json=who)
         if resp.status_code != 200:
             raise self._error_of(resp)
-        return dict(resp.json())
+        return _active_or_raise(resp)
 
     def sign(self, identity: BsreIdentity, files: Sequence[bytes],
              props: Sequence[SignatureProperties]) -> list[bytes]:
@@ -236,7 +283,7 @@ class BsreV1Transport(_HttpTransport):
         resp = self._request("GET", f"/api/user/status/{identity.nik}")
         if resp.status_code != 200:
             raise self._error_of(resp)
-        return dict(resp.json())
+        return _active_or_raise(resp)
 
     def sign(self, identity: BsreIdentity, files: Sequence[bytes],
              props: Sequence[SignatureProperties]) -> list[bytes]:
@@ -307,6 +354,19 @@ class BsreDocumentSigner:
         fut: Future[bytes] = Future()
         self._queue.put(_Job(pdf, props, fut))
         return fut.result()
+
+    @property
+    def stopped(self) -> BsreError | None:
+        """The error that stopped the batch (wrong passphrase or TOTP, unknown signer, ...),
+        or None while requests may still be made."""
+        return self._stopped
+
+    def wait_first_answer(self, timeout: float | None = None) -> bool:
+        """Wait until the service has answered the first request (True), or ``timeout``
+        seconds (False). BSrE has no way to check a passphrase but signing: a caller that
+        must tell the signer "wrong passphrase" before it answers him waits for this, then
+        looks at :attr:`stopped`."""
+        return self._first_done.wait(timeout)
 
     def close(self) -> None:
         self._queue.put(None)

@@ -1,4 +1,5 @@
-"""The DEMO PKI: a stand-in national root, an issuing CA, signer certificates, TSA, OCSP, CRLs.
+"""The DEMO PKI: a stand-in national root, an issuing CA, signer certificates, TSA, OCSP, CRLs,
+and a second, "BSrE-like" hierarchy (root, CA, TSA) for the BSrE-shaped test service.
 
 Everything here is for demonstrations and tests only: certificate names carry "DEMO"/"CONTOH".
 A real office uses its own certificate (see ``keys/README.md``).
@@ -49,8 +50,10 @@ _MANIFEST_VERSION = 1
 
 #: CA-side keys (served by the local services, which sign with them per request):
 #: ECDSA P-256, cheap to load. Signer keys: RSA-2048, as most Indonesian CAs issue.
-_SERVICE_KEYS = ("root", "issuing-ca", "tsa", "ocsp-responder")
-_SIGNER_KEYS = ("kepala-dinas", "other-signer", "expired-signer", "revoked-signer")
+_SERVICE_KEYS = ("root", "issuing-ca", "tsa", "ocsp-responder", "bsre-root", "bsre-ca",
+                 "bsre-tsa")
+_SIGNER_KEYS = ("kepala-dinas", "other-signer", "expired-signer", "revoked-signer",
+                "kepala-dinas-bsre", "other-signer-bsre")
 
 #: Validity of end-entity certificates relative to the build day: (from, to) in days.
 RELATIVE_VALIDITY: dict[str, tuple[int, int]] = {
@@ -58,6 +61,8 @@ RELATIVE_VALIDITY: dict[str, tuple[int, int]] = {
     "other-signer": (-30, 730),
     "revoked-signer": (-30, 730),
     "expired-signer": (-800, -70),
+    "kepala-dinas-bsre": (-30, 730),
+    "other-signer-bsre": (-30, 730),
 }
 #: Revocation of the revoked signer, days relative to the build day.
 REVOKED_SINCE_DAYS = -7
@@ -95,6 +100,18 @@ class DemoPki:
     built_at: datetime
     signer_not_after: datetime
     """End of validity of the Kepala Dinas certificate."""
+    bsre_root_cert: Path
+    """The DEMO "BSrE-like" hierarchy's root (stands in for the national root above BSrE)."""
+    bsre_ca_cert: Path
+    """The DEMO "BSrE-like" CA that issues the Kepala Dinas's BSrE certificate."""
+    bsre_tsa_cert: Path
+    bsre_signer_cert: Path
+    """The Kepala Dinas's certificate from the DEMO BSrE-like CA (same subject, own key)."""
+    bsre_signer_p12: Path
+    """Its key: the DEMO BSrE service's (scripts/bsre_stub.py); a real BSrE key never
+    leaves BSrE."""
+    bsre_other_signer_cert: Path
+    bsre_other_signer_p12: Path
 
     @property
     def tsa_url(self) -> str:
@@ -107,6 +124,16 @@ class DemoPki:
     @property
     def crl_url(self) -> str:
         return f"{self.service_url}/{ARCH_LABEL}/crls/issuing-ca/latest.crl"
+
+    @property
+    def bsre_tsa_url(self) -> str:
+        """The DEMO BSrE-like timestamp server (the BSrE service's signature timestamps)."""
+        return f"{self.service_url}/{ARCH_LABEL}/tsa/bsre-tsa"
+
+    @property
+    def bsre_chain(self) -> tuple[Path, ...]:
+        """The BSrE signer certificate's chain: CA, then root."""
+        return (self.bsre_ca_cert, self.bsre_root_cert)
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -140,6 +167,13 @@ def _paths(out_dir: Path, service_url: str, built_at: datetime, not_after: datet
         service_url=service_url,
         built_at=built_at,
         signer_not_after=not_after,
+        bsre_root_cert=certs / "bsre-root.cert.pem",
+        bsre_ca_cert=certs / "bsre-ca.cert.pem",
+        bsre_tsa_cert=certs / "bsre-tsa.cert.pem",
+        bsre_signer_cert=certs / "kepala-dinas-bsre.cert.pem",
+        bsre_signer_p12=out_dir / "kepala-dinas-bsre.p12",
+        bsre_other_signer_cert=certs / "other-signer-bsre.cert.pem",
+        bsre_other_signer_p12=out_dir / "other-signer-bsre.p12",
     )
 
 

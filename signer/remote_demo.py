@@ -1,9 +1,11 @@
 """DEMO remote signing services over the demo PKI (for tests and ``make demo KEYS=...``).
 
-A remote signing service holds the signer's key on its side. For the demo, the service is
-given the Kepala Dinas's demo key (taken out of its PKCS#12 file into the service's own
-folder), so that a CSC service (``certomancer-csc``) or the BSrE-shaped test service
-(``scripts/bsre_stub.py``) signs with the same certificate the demo delegation names.
+A remote signing service holds the signer's key on its side. For the demo, the CSC service
+(``certomancer-csc``) is given the Kepala Dinas's demo key (taken out of its PKCS#12 file into
+the service's own folder), so that it signs with the certificate the demo delegation names.
+The BSrE-shaped test service (``scripts/bsre_stub.py``) signs, as BSrE does, under a CA of its
+own: the DEMO "BSrE-like" hierarchy of the demo PKI, with the Kepala Dinas's certificate from
+that CA (the demo profile trusts its root and its delegation names that certificate too).
 DEMO ONLY: a real service's key never leaves it.
 """
 
@@ -114,12 +116,25 @@ BSRE_DEMO_NIK = "6308000101700001"
 def start_bsre_stub(pki: DemoPki, passphrase: str, port: int, *,
                     users: dict[str, str], client_id: str = "", client_secret: str = "",
                     latency: float = 1.0, hostile: str | None = None,
-                    log: Path | None = None) -> subprocess.Popen[bytes]:
-    """Start ``scripts/bsre_stub.py`` on 127.0.0.1:``port`` as its own process, signing with
-    the Kepala Dinas's demo key (``hostile``: see the script)."""
+                    log: Path | None = None, signer: str = "kepala-dinas-bsre"
+                    ) -> subprocess.Popen[bytes]:
+    """Start ``scripts/bsre_stub.py`` on 127.0.0.1:``port`` as its own process.
+
+    Like BSrE, it signs under its own CA: the DEMO "BSrE-like" hierarchy of the demo PKI
+    (``bsre-root`` -> ``bsre-ca``), with the Kepala Dinas's certificate from that CA
+    (``signer="kepala-dinas-bsre"``) or, to test a signer the delegation does not cover,
+    another employee's (``"other-signer-bsre"``); its signature timestamps come from the
+    BSrE-like TSA. ``hostile``: see the script (``other-signer`` signs with the other
+    employee's BSrE-like certificate).
+    """
+    p12s = {"kepala-dinas-bsre": pki.bsre_signer_p12,
+            "other-signer-bsre": pki.bsre_other_signer_p12}
+    if signer not in p12s:
+        raise PkiError(f"the demo BSrE service has no certificate {signer!r}")
+    other = "other-signer-bsre" if signer == "kepala-dinas-bsre" else "kepala-dinas-bsre"
     cmd = [sys.executable, str(BSRE_STUB), "--port", str(port),
-           "--p12", str(pki.signer_p12), "--other-p12", str(pki.other_signer_p12),
-           "--tsa-url", pki.tsa_url, "--latency", str(latency)]
+           "--p12", str(p12s[signer]), "--other-p12", str(p12s[other]),
+           "--tsa-url", pki.bsre_tsa_url, "--latency", str(latency)]
     for nik, secret in users.items():
         cmd += ["--user", f"{nik}:{secret}"]
     if client_id:

@@ -19,7 +19,8 @@ def keys_group() -> None:
 @keys_group.command("init")
 @click.pass_context
 def keys_init(ctx: click.Context) -> None:
-    """Build the demo PKI (DEMO ONLY: root CA, issuing CA, Kepala Dinas, TSA, OCSP, CRL)."""
+    """Build the demo PKI (DEMO ONLY: root CA, issuing CA, Kepala Dinas, TSA, OCSP, CRL, and
+    a "BSrE-like" root and CA with the Kepala Dinas's certificate for the BSrE test service)."""
     from ptsp.signing import demo_pki
 
     pki = demo_pki(app_ctx(ctx).profile)
@@ -28,7 +29,9 @@ def keys_init(ctx: click.Context) -> None:
     click.echo(f"demo PKI in {pki.out_dir} (DEMO ONLY, not for real permits)", err=True)
     click.echo(json.dumps({"out_dir": str(pki.out_dir), "root": str(pki.root_cert),
                            "signer_p12": str(pki.signer_p12),
-                           "signer_cert": str(pki.signer_cert), "tsa_url": pki.tsa_url}))
+                           "signer_cert": str(pki.signer_cert), "tsa_url": pki.tsa_url,
+                           "bsre_root": str(pki.bsre_root_cert),
+                           "bsre_signer_cert": str(pki.bsre_signer_cert)}))
 
 
 @keys_group.command("softhsm-init")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from generator.applications import Application, RecordRef, validate_record
 from generator.catalog import Catalog
 from generator.convert import Converter
-from signer.errors import SignerError
+from signer.errors import KeyUnlockError, SignerError
 from signer.keys import KeySource, Pkcs11KeySource, Pkcs12KeySource, UnlockedKey
 
 from ..conversion import libreoffice_pool
@@ -61,6 +62,14 @@ def pin_key_source(profile: Profile, secret: str) -> KeySource:
             raise ProfileError("[keys].pkcs12 is not set in the office profile")
         return Pkcs12KeySource(k.pkcs12, secret)
     return Pkcs11KeySource(k.pkcs11_module, k.token_label, k.key_label, secret)
+
+
+def key_refused(key: UnlockedKey) -> KeyUnlockError | None:
+    """For a service that signs whole documents (BSrE), the refusal that stopped its batch:
+    a wrong passphrase or TOTP, an unknown signer. BSrE can check a passphrase only by
+    signing, so this is known after its first answer, not at unlock."""
+    stopped = getattr(key.document_signer, "stopped", None)
+    return stopped if isinstance(stopped, KeyUnlockError) else None
 
 
 def _same_holder(rec: Any, app: Application, catalog: Catalog) -> bool:
@@ -208,6 +217,25 @@ class JobRunner:
             job_id = self.store.add_job(JobKind.SIGN, actor, len(claimed))
         return self._start(job_id, self._sign, claimed, key, actor)
 
+    def first_answer(self, job_id: int, key: UnlockedKey,
+                     timeout: float = 180.0) -> KeyUnlockError | None:
+        """For a key whose service signs whole documents (BSrE): wait for the service's first
+        answer in job ``job_id``; if it refused the passphrase/TOTP, wait for the job to end
+        (nothing signed, its drafts back with the Kepala Dinas) and return the refusal.
+        None at once for other keys, and when the first answer was a signature."""
+        wait = getattr(key.document_signer, "wait_first_answer", None)
+        if wait is None:
+            return None
+        thread = self.threads.get(job_id)
+        deadline = time.monotonic() + timeout
+        while not wait(0.2):
+            if thread is None or not thread.is_alive() or time.monotonic() > deadline:
+                break
+        refused = key_refused(key)
+        if refused is not None:
+            self.wait(job_id, timeout)
+        return refused
+
     def _sign(self, job_id: int, app_ids: list[str], key: UnlockedKey, actor: str) -> None:
         rows = [r for r in (self.store.application(a) for a in app_ids) if r is not None]
         results: list[dict[str, Any]] = []
@@ -217,7 +245,9 @@ class JobRunner:
                     batch_signer(self.profile, key) as signer:
                 stage = sign_stage(self.profile, key, signer)
                 for i, row in enumerate(rows, start=1):
-                    results.append(self._sign_one(registry, stage, row, actor))
+                    if key_refused(key) is not None:
+                        break  # a wrong BSrE passphrase: nothing more is sent
+                    results.append(self._sign_one(registry, stage, row, actor, key))
                     self.store.update_job(job_id, done=i, results=results)
             issued = [r["number"] for r in results if r["status"] == ItemStatus.ISSUED]
             registry.record_event(action="sign", actor=actor, detail={
@@ -228,12 +258,20 @@ class JobRunner:
             self.store.move(app_ids, from_stages=(Stage.SIGNING,), to=Stage.KADIS, role=SYSTEM)
             registry.close()
         failed = sum(1 for r in results if r["status"] != ItemStatus.ISSUED)
+        refused = key_refused(key)
+        if refused is not None:
+            self.store.update_job(
+                job_id, state=JobState.FAILED, done=len(rows), results=results,
+                message=f"Layanan tanda tangan menolak: {refused}. "
+                        f"{len(results) - failed} keputusan ditandatangani; yang lain kembali "
+                        "ke antrean tanda tangan.")
+            return
         self.store.update_job(job_id, state=JobState.DONE, done=len(rows), results=results,
                               message=f"{len(results) - failed} keputusan ditandatangani, "
                                       f"{failed} gagal.")
 
-    def _sign_one(self, registry: Registry, stage: Any, row: AppRow,
-                  actor: str) -> dict[str, Any]:
+    def _sign_one(self, registry: Registry, stage: Any, row: AppRow, actor: str,
+                  key: UnlockedKey | None = None) -> dict[str, Any]:
         out = {"application_id": row.application_id, "number": row.number}
         if not row.number or not row.draft_path:
             self.store.update_application(row.application_id, role=SYSTEM, stage=Stage.KADIS,
@@ -254,6 +292,9 @@ class JobRunner:
         if outcome is not None:
             error = "; ".join(outcome.errors) or outcome.status
         log.warning("%s could not be signed: %s", row.number, error)
+        if key is not None and key_refused(key) is not None:
+            # the passphrase, not this decree: it goes back unmarked (the finally of _sign)
+            return out | {"status": ItemStatus.FAILED, "error": str(key_refused(key))}
         self.store.update_application(row.application_id, role=SYSTEM, stage=Stage.KADIS,
                                       last_error=SIGN_FAILED)
         return out | {"status": ItemStatus.FAILED, "error": SIGN_FAILED, "detail": error}

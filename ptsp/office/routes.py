@@ -49,6 +49,10 @@ REVOKE_KINDS = {"withdrawn": "Ditarik kembali", "cancelled": "Dibatalkan",
 WRONG_LOGIN = "Nama pengguna atau kata sandi salah."
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
+
+
 def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(PREFIX + path, 303)
 
@@ -73,6 +77,14 @@ def parse_id(text: str, not_found: str) -> int:
 
 NO_UPLOAD = "Unggahan tidak ditemukan."
 NO_JOB = "Pekerjaan tidak ditemukan."
+KEY_LOCKED = ("Kunci tidak dapat dibuka: PIN atau kata sandi salah, atau token tidak terpasang. "
+              "Tidak ada dokumen yang ditandatangani. Pilihan Anda masih tersimpan: masukkan "
+              "PIN atau kata sandi sekali lagi, lalu tekan tombolnya.")
+#: what the Kepala Dinas types for a remote signing service ([keys] source)
+REMOTE_SECRET_LABEL = {"csc": "PIN/OTP layanan tanda tangan (CSC)",
+                       "bsre": "passphrase sertifikat elektronik BSrE"}
+NOTHING_SIGNED = (" Tidak ada dokumen yang ditandatangani. Pilihan Anda masih tersimpan: "
+                  "masukkan sekali lagi, lalu tekan tombolnya.")
 
 
 def _form_ids(form: Any, name: str = "app") -> list[str]:
@@ -419,8 +431,11 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
                   status: int = 200) -> Response:
         apps = office.store.applications(stages=(Stage.KADIS,))
         running = office.store.running_jobs("sign")
-        key_kind = "PIN token" if office.profile.keys.source == "pkcs11" else \
-            "kata sandi kunci (PKCS#12)"
+        key_kind = REMOTE_SECRET_LABEL.get(office.profile.keys.source) or (
+            "PIN token" if office.profile.keys.source == "pkcs11" else
+            "kata sandi kunci (PKCS#12)")
+        if office.profile.keys.source == "bsre" and office.profile.keys.bsre_totp_env:
+            key_kind = "kode TOTP BSrE"
         return office.render(request, "sign.html", {
             "apps": apps, "running": running, "key_kind": key_kind, "error": error,
             "chosen": chosen, "permit_names": permit_names(apps)}, status)
@@ -430,7 +445,9 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
                          user: Kadis) -> Response:
         return await run_in_threadpool(lambda: sign_page(request))
 
-    def unlock(secret: str) -> UnlockedKey | None:
+    def unlock(secret: str) -> UnlockedKey | str:
+        """The unlocked key, or what to tell the Kepala Dinas (a remote signing service's
+        refusal says why: wrong PIN, signer not registered, service unreachable)."""
         try:
             source = pin_key_source(office.profile, secret)
         except ProfileError as e:
@@ -439,8 +456,11 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
                                      "hubungi administrator.") from e
         try:
             return source.unlock()
-        except KeyUnlockError:
-            return None
+        except KeyUnlockError as e:
+            if office.profile.keys.source in REMOTE_SECRET_LABEL:
+                log.warning("the signing service refused to unlock the key: %s", e)
+                return f"Layanan tanda tangan menolak: {e}"
+            return KEY_LOCKED
 
     @r.post("/tanda-tangan")
     async def sign(request: Request, user: Kadis) -> Response:
@@ -460,19 +480,24 @@ def router(office: Office) -> APIRouter:  # noqa: C901 - one place that lists ev
             return await again("Masukkan PIN atau kata sandi kunci penandatanganan.", 400)
         key = await run_in_threadpool(unlock, secret)
         del secret
-        if key is None:
+        if isinstance(key, str):
             await run_in_threadpool(office.audit, "sign_failed", user.username, None,
                                     reason="key_unlock", applications=len(ids))
-            return await again("Kunci tidak dapat dibuka: PIN atau kata sandi salah, atau "
-                               "token tidak terpasang. Tidak ada dokumen yang ditandatangani. "
-                               "Pilihan Anda masih tersimpan: masukkan PIN atau kata sandi "
-                               "sekali lagi, lalu tekan tombolnya.", 400)
+            return await again(key if key == KEY_LOCKED else _sentence(key) + NOTHING_SIGNED,
+                               400)
         job = await run_in_threadpool(lambda: office.jobs.start_sign(
             ids, key, user.username, whole_stage=every))
         if job is None:
             message = await run_in_threadpool(changed_message, ids, Stage.KADIS, every,
                                               "ditandatangani")
             return await again(message.replace("draf", "keputusan"), 409)
+        # BSrE checks a passphrase only by signing: its first answer says whether it was right
+        refused = await run_in_threadpool(office.jobs.first_answer, job, key)
+        if refused is not None:
+            await run_in_threadpool(office.audit, "sign_failed", user.username, None,
+                                    reason="key_unlock", applications=len(ids))
+            return await again(_sentence(f"Layanan tanda tangan menolak: {refused}")
+                               + NOTHING_SIGNED, 400)
         return _see_other(f"/pekerjaan/{job}")
 
     @r.post("/keputusan/{app_id}/cabut")

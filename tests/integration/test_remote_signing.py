@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,26 +27,26 @@ from signer.keys import load_certificate
 from signer.remote_demo import (
     BSRE_DEMO_NIK,
     CSC_CREDENTIAL,
-    start_bsre_stub,
-    start_csc_service,
 )
 from signer.remote_pdf import ServiceResultError
 from signer.sign import BatchSigner, FieldPlacement, PadesLevel, SignatureSettings
 from signer.validate import TrustSettings, validate_pdf
-from tests.ptsp_support import write_profile
+from tests.remote_support import BSRE_PASSPHRASE, CLIENT, start_bsre, start_csc, stub_stats
+from tests.remote_support import ENV as _ENV
+from tests.remote_support import bsre_section as _bsre_section
+from tests.remote_support import csc_section as _csc_section
+from tests.remote_support import office_profile as _office_profile
+from tests.remote_support import stop as _stop
 from tests.signer_support import (
     SOFTHSM_MODULE,
     TEST_PASSPHRASE,
     free_port,
     make_pdf,
-    shared_services,
     shared_test_pki,
 )
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-BSRE_PASSPHRASE = "rahasia-CONTOH"
-CLIENT = ("ptsp-test", "client-secret-CONTOH")
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -56,35 +55,17 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
                                                        **(env or {})})
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def csc(tmp_path_factory):
     """The CSC service: (url, its request log)."""
-    pki = shared_test_pki()
-    shared_services()
-    port = free_port()
     log = tmp_path_factory.mktemp("csc") / "csc.log"
-    proc = start_csc_service(pki, TEST_PASSPHRASE, port, scal=1, log=log)
-    yield f"http://localhost:{port}", log
+    url, proc = start_csc(log)
+    yield url, log
     _stop(proc)
 
 
 def _bsre(tmp: Path, hostile: str | None = None, latency: float = 1.0):
-    pki = shared_test_pki()
-    shared_services()
-    port = free_port()
-    proc = start_bsre_stub(pki, TEST_PASSPHRASE, port, users={BSRE_DEMO_NIK: BSRE_PASSPHRASE},
-                           client_id=CLIENT[0], client_secret=CLIENT[1], latency=latency,
-                           hostile=hostile, log=tmp / f"bsre-{hostile}.log")
-    return f"http://127.0.0.1:{port}", proc
+    return start_bsre(tmp / f"bsre-{hostile}.log", hostile=hostile, latency=latency)
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +73,6 @@ def bsre(tmp_path_factory):
     url, proc = _bsre(tmp_path_factory.mktemp("bsre"))
     yield url
     _stop(proc)
-
-
-def _stats(url: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{url}/_stub/stats") as r:
-        return dict(json.load(r))
 
 
 def _count(log: Path, endpoint: str) -> int:
@@ -177,26 +153,31 @@ def _bsre_source(url: str, *, passphrase: str = BSRE_PASSPHRASE, v1: bool = Fals
     transport = (BsreV1Transport(url, *CLIENT) if v1 else
                  BsreV2Transport(url, *CLIENT, max_files=files))
     return BsreKeySource(transport, BsreIdentity(nik=BSRE_DEMO_NIK, passphrase=passphrase),
-                         pki.signer_cert, [pki.issuing_ca_cert, pki.root_cert])
+                         pki.bsre_signer_cert, pki.bsre_chain)
+
+
+def _both_roots(pki) -> list[Path]:
+    """The demo root (our TSA: document timestamps) and the BSrE-like root (its signer)."""
+    return [pki.root_cert, pki.bsre_root_cert]
 
 
 @pytest.mark.parametrize("v1", [False, True], ids=["v2", "v1"])
 def test_bsre_documents_come_back_checked_and_extended_to_b_lta(bsre, v1):
     pki = shared_test_pki()
-    before = _stats(bsre)
+    before = stub_stats(bsre)
     pdfs = [make_pdf(f"KEPUTUSAN {i}") for i in range(7)]
     with _bsre_source(bsre, v1=v1, files=5).unlock() as key, \
-            BatchSigner(key, _settings(pki), trust_roots=[pki.root_cert]) as signer:
+            BatchSigner(key, _settings(pki), trust_roots=_both_roots(pki)) as signer:
         with ThreadPoolExecutor(key.concurrency) as pool:
             signed = list(pool.map(
                 lambda p: signer.sign(p, placement=FieldPlacement(0, (350, 60, 550, 120))), pdfs))
-    after = _stats(bsre)
+    after = stub_stats(bsre)
     if v1:
         assert after["v1_requests"] - before["v1_requests"] == 7
     else:  # several files per request: 7 documents in 2 requests (5 + 2)
         assert after["files"] - before["files"] == 7
         assert after["sign_requests"] - before["sign_requests"] == 2
-    trust = TrustSettings(roots=(pki.root_cert,))
+    trust = TrustSettings(roots=tuple(_both_roots(pki)))
     for pdf, original in zip(signed, pdfs, strict=True):
         assert pdf.startswith(original)
         report = validate_pdf(pdf, trust)
@@ -205,10 +186,10 @@ def test_bsre_documents_come_back_checked_and_extended_to_b_lta(bsre, v1):
 
 def test_bsre_wrong_passphrase_stops_before_further_requests(bsre):
     pki = shared_test_pki()
-    before = _stats(bsre)
+    before = stub_stats(bsre)
     errors = []
     with _bsre_source(bsre, passphrase="salah", files=2).unlock() as key, \
-            BatchSigner(key, _settings(pki), trust_roots=[pki.root_cert]) as signer:
+            BatchSigner(key, _settings(pki), trust_roots=_both_roots(pki)) as signer:
         def one(p: bytes) -> None:
             try:
                 signer.sign(p)
@@ -220,18 +201,18 @@ def test_bsre_wrong_passphrase_stops_before_further_requests(bsre):
     assert all(getattr(e, "code", None) == 2031 for e in errors)
     assert "Passphrase sertifikat elektronik salah" in str(errors[0])
     assert BSRE_PASSPHRASE not in str(errors[0]) and "salah\"" not in str(errors[0])
-    assert _stats(bsre)["sign_requests"] - before["sign_requests"] == 1
+    assert stub_stats(bsre)["sign_requests"] - before["sign_requests"] == 1
 
 
 def test_bsre_unknown_signer_and_bad_client_credentials_fail_at_unlock(bsre):
     pki = shared_test_pki()
     src = BsreKeySource(BsreV2Transport(bsre, *CLIENT),
-                        BsreIdentity(nik="0000", passphrase="x"), pki.signer_cert)
+                        BsreIdentity(nik="0000", passphrase="x"), pki.bsre_signer_cert)
     with pytest.raises(KeyUnlockError, match="2011"):
         src.unlock()
     src = BsreKeySource(BsreV2Transport(bsre, CLIENT[0], "wrong"),
-                        BsreIdentity(nik=BSRE_DEMO_NIK, passphrase="x"), pki.signer_cert)
-    with pytest.raises(KeyUnlockError, match="4001"):
+                        BsreIdentity(nik=BSRE_DEMO_NIK, passphrase="x"), pki.bsre_signer_cert)
+    with pytest.raises(KeyUnlockError, match="HTTP 401"):
         src.unlock()
 
 
@@ -240,7 +221,7 @@ def test_bsre_timeout_is_not_retried_and_connection_refused_is(tmp_path):
 
     url, proc = _bsre(tmp_path, latency=3.0)
     try:
-        before = _stats(url)
+        before = stub_stats(url)
         transport = BsreV2Transport(url, *CLIENT, timeout=1.0)
         docs = BsreDocumentSigner(transport, BsreIdentity(nik=BSRE_DEMO_NIK,
                                                           passphrase=BSRE_PASSPHRASE),
@@ -251,7 +232,7 @@ def test_bsre_timeout_is_not_retried_and_connection_refused_is(tmp_path):
             assert info.value.applied_unknown
         finally:
             docs.close()
-        assert _stats(url)["sign_requests"] - before["sign_requests"] == 1  # not retried
+        assert stub_stats(url)["sign_requests"] - before["sign_requests"] == 1  # not retried
     finally:
         _stop(proc)
     # nothing listens: the request surely was not applied, so it is tried again (twice)
@@ -283,7 +264,7 @@ def test_hostile_bsre_service_is_refused(tmp_path, hostile, says):
     try:
         pdf = make_pdf("KEPUTUSAN")
         with _bsre_source(url).unlock() as key, \
-                BatchSigner(key, _settings(pki), trust_roots=[pki.root_cert]) as signer:
+                BatchSigner(key, _settings(pki), trust_roots=_both_roots(pki)) as signer:
             with pytest.raises(ServiceResultError, match=says):
                 signer.sign(pdf, placement=FieldPlacement(0, (350, 60, 550, 120)))
     finally:
@@ -298,37 +279,6 @@ def batch20(tmp_path_factory):
     apps = sample_batch(load_catalog(), count=20, seed=15)
     src.write_text("".join(json.dumps(a) + "\n" for a in apps))
     return src
-
-
-def _csc_section(url: str) -> str:
-    return f"""
-[keys]
-source = "csc"
-csc_url = "{url}"
-csc_credential = "{CSC_CREDENTIAL}"
-csc_pin_env = "T_CSC_PIN"
-csc_batch_size = 10
-"""
-
-
-def _bsre_section(url: str, files: int = 5) -> str:
-    pki = shared_test_pki()
-    return f"""
-[keys]
-source = "bsre"
-bsre_url = "{url}"
-bsre_nik = "{BSRE_DEMO_NIK}"
-bsre_passphrase_env = "T_BSRE_PASS"
-bsre_client_id_env = "T_BSRE_ID"
-bsre_client_secret_env = "T_BSRE_SECRET"
-bsre_certificate = "{pki.signer_cert}"
-bsre_chain = ["{pki.issuing_ca_cert}", "{pki.root_cert}"]
-bsre_files_per_request = {files}
-"""
-
-
-_ENV = {"T_PIN": "123456", "T_SO": "12345678", "T_P12": TEST_PASSPHRASE, "T_CSC_PIN": "123456",
-        "T_BSRE_PASS": BSRE_PASSPHRASE, "T_BSRE_ID": CLIENT[0], "T_BSRE_SECRET": CLIENT[1]}
 
 
 def _issue(d: Path, profile: Path, batch: Path, env: dict[str, str]):
@@ -368,7 +318,7 @@ pin_env = "T_PIN"
     for kind, section in sections.items():
         d = tmp_path / kind
         d.mkdir()
-        profile = write_profile(d, pki, keys_section=section)
+        profile = _office_profile(d, pki, keys_section=section)
         # ptsp keys check: the service's certificate is the delegate's
         r = _cli("--profile", str(profile), "keys", "check", "--json", env=env)
         assert r.returncode == 0, (kind, r.stderr, r.stdout)
@@ -395,7 +345,7 @@ def test_hostile_bsre_in_ptsp_issue_keeps_numbers_reserved_and_writes_nothing(tm
                              for a in sample_batch(load_catalog(), count=3, seed=5)))
     url, proc = _bsre(tmp_path, "extra-object", latency=0.1)
     try:
-        profile = write_profile(tmp_path, pki, keys_section=_bsre_section(url))
+        profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(url))
         r, report = _issue(tmp_path, profile, batch, _ENV)
     finally:
         _stop(proc)
@@ -406,7 +356,7 @@ def test_hostile_bsre_in_ptsp_issue_keeps_numbers_reserved_and_writes_nothing(tm
     assert not list((tmp_path / "out").glob("*.pdf"))
     reserved = sorted(o["number"] for o in report["outcomes"])
     # the same numbers are signed on a retry through a well-behaved service
-    profile = write_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
+    profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
     r, report = _issue(tmp_path, profile, batch, _ENV)
     assert r.returncode == 0, r.stderr
     assert sorted(o["number"] for o in report["outcomes"]) == reserved
@@ -417,12 +367,12 @@ def test_bsre_wrong_passphrase_stops_ptsp_issue(tmp_path, bsre):
     batch = tmp_path / "b.jsonl"
     batch.write_text("".join(json.dumps(a) + "\n"
                              for a in sample_batch(load_catalog(), count=8, seed=6)))
-    before = _stats(bsre)
-    profile = write_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
+    before = stub_stats(bsre)
+    profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
     r, _ = _issue(tmp_path, profile, batch, {**_ENV, "T_BSRE_PASS": "salah"})
     assert r.returncode == 1
     assert "Passphrase sertifikat elektronik salah" in r.stderr
-    assert _stats(bsre)["sign_requests"] - before["sign_requests"] == 1
+    assert stub_stats(bsre)["sign_requests"] - before["sign_requests"] == 1
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 
@@ -430,7 +380,7 @@ def test_bsre_wrong_passphrase_stops_ptsp_issue(tmp_path, bsre):
 def test_ptsp_sign_drafts_through_remote_source(tmp_path, kind, csc, bsre):
     pki = shared_test_pki()
     section = _csc_section(csc[0]) if kind == "csc" else _bsre_section(bsre)
-    base = ["--profile", str(write_profile(tmp_path, pki, keys_section=section)),
+    base = ["--profile", str(_office_profile(tmp_path, pki, keys_section=section)),
             "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"]
     batch = tmp_path / "b.jsonl"
     batch.write_text("".join(json.dumps(a) + "\n"
@@ -439,13 +389,13 @@ def test_ptsp_sign_drafts_through_remote_source(tmp_path, kind, csc, bsre):
              "--json", env=_ENV)
     assert r.returncode == 0, r.stderr
     before = _count(csc[1], "signatures/signHash") if kind == "csc" else \
-        _stats(bsre)["sign_requests"]
+        stub_stats(bsre)["sign_requests"]
     r = _cli(*base, "sign", "--drafts", str(tmp_path / "drafts"), "--out",
              str(tmp_path / "out"), "--json", env=_ENV)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["counts"]["issued"] == 3
     after = _count(csc[1], "signatures/signHash") if kind == "csc" else \
-        _stats(bsre)["sign_requests"]
+        stub_stats(bsre)["sign_requests"]
     assert after - before == 1  # the three drafts in one request
     for pdf in (tmp_path / "out").glob("*.pdf"):
         r = _cli(*base, "verify", "--json", str(pdf), env=_ENV)
@@ -480,3 +430,155 @@ def test_service_result_check_without_a_service():
         check_service_result(original, original[:-10], cert)
     with pytest.raises(ServiceResultError, match="2 revisions"):
         check_service_result(original, signed(good, "S2"), cert)
+
+
+# -- the DEMO "BSrE-like" CA ---------------------------------------------------------------
+
+def _sha256_der(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(load_certificate(path).dump()).hexdigest()
+
+
+def _records(db: Path) -> int:
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as con:
+        return int(con.execute("select count(*) from registry_records").fetchone()[0])
+
+
+def test_bsre_signed_decree_chains_to_the_bsre_like_root_and_is_sah(tmp_path, bsre):
+    """BSrE signs under its own CA: the decree's signer is the Kepala Dinas's certificate
+    from the DEMO BSrE-like CA, its validated path ends at the BSrE-like root (not the demo
+    root), its signature timestamp is the BSrE-like TSA's, the DSS carries that CA's OCSP
+    answer, and the office (which trusts that root) and `ptsp verify` say SAH."""
+    pki = shared_test_pki()
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("".join(json.dumps(a) + "\n"
+                             for a in sample_batch(load_catalog(), count=2, seed=31)))
+    profile = _office_profile(tmp_path, pki, keys_section=_bsre_section(bsre))
+    r, report = _issue(tmp_path, profile, batch, _ENV)
+    assert r.returncode == 0, r.stderr
+    assert report["counts"]["issued"] == 2
+    pdf = Path(report["outcomes"][0]["path"])
+    data = pdf.read_bytes()
+    main = validate_pdf(data, TrustSettings(roots=tuple(_both_roots(pki)))).signatures[0]
+    assert main.ok, main.reasons
+    assert main.signer_fingerprint == _sha256_der(pki.bsre_signer_cert)
+    assert main.signer_fingerprint != _sha256_der(pki.signer_cert)
+    assert [c.fingerprint for c in main.chain] == [
+        _sha256_der(pki.bsre_signer_cert), _sha256_der(pki.bsre_ca_cert),
+        _sha256_der(pki.bsre_root_cert)]
+    assert "DEMO Root CA Indonesia CONTOH" in main.chain[-1].subject
+    assert main.tsa is not None and main.tsa.fingerprint == _sha256_der(pki.bsre_tsa_cert)
+    assert any(x.source == "ocsp" and "DEMO CA BSrE CONTOH" in x.issuer
+               and x.status == "good" for x in main.revocation), main.revocation
+    assert main.pades_level == "B-LTA"
+    # trusting only the demo root, the same signature has no trusted path
+    alone = validate_pdf(data, TrustSettings(roots=(pki.root_cert,))).signatures[0]
+    assert not alone.trusted
+    # the office's verdict, in this process and through the CLI
+    prof = load_profile(profile)
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    try:
+        assert verify_bytes(prof, registry, data).verdict == "SAH"
+    finally:
+        registry.close()
+    r = _cli("--profile", str(profile), "--db", f"sqlite:///{tmp_path / 'r.sqlite'}",
+             "verify", "--json", str(pdf), env=_ENV)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["verdict"] == "SAH"
+
+
+def test_bsre_signer_not_covered_by_the_delegation_is_refused_before_anything_is_recorded(
+        tmp_path):
+    """The BSrE service signs under another employee's certificate from the same BSrE-like
+    CA, which no delegation names. (a) The office names that certificate: ptsp refuses before
+    taking a number or sending anything. (b) The office names the Kepala Dinas's: the
+    service's signature is by another certificate and is refused; nothing is written, the
+    numbers stay reserved (nothing issued)."""
+    pki = shared_test_pki()
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("".join(json.dumps(a) + "\n"
+                             for a in sample_batch(load_catalog(), count=2, seed=32)))
+    url, proc = _bsre_other(tmp_path)
+    try:
+        d = tmp_path / "a"
+        d.mkdir()
+        section = _bsre_section(url).replace(str(pki.bsre_signer_cert),
+                                             str(pki.bsre_other_signer_cert))
+        profile = _office_profile(d, pki, keys_section=section)
+        r = _cli("--profile", str(profile), "keys", "check", "--json", env=_ENV)
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        assert json.loads(r.stdout)["delegation"] is None
+        before = stub_stats(url)
+        r, report = _issue(d, profile, batch, _ENV)
+        assert r.returncode == 1
+        assert report["counts"]["issued"] == 0 and report["counts"]["failed"] == 2
+        errors = " ".join(e for o in report["outcomes"] for e in o["errors"])
+        assert "no delegation lets this certificate sign" in errors
+        assert stub_stats(url)["sign_requests"] == before["sign_requests"]  # nothing sent
+        assert _records(d / "r.sqlite") == 0  # not even a number taken
+        assert not list((d / "out").glob("*.pdf"))
+        # (b)
+        d = tmp_path / "b"
+        d.mkdir()
+        profile = _office_profile(d, pki, keys_section=_bsre_section(url))
+        r, report = _issue(d, profile, batch, _ENV)
+        assert r.returncode == 1
+        assert report["counts"]["issued"] == 0
+        errors = " ".join(e for o in report["outcomes"] for e in o["errors"])
+        assert "another certificate than expected" in errors and "Siti Aminah" in errors
+        assert stub_stats(url)["sign_requests"] > before["sign_requests"]  # it did sign
+        assert not list((d / "out").glob("*.pdf"))
+        import sqlite3
+
+        with sqlite3.connect(d / "r.sqlite") as con:
+            statuses = {s for (s,) in con.execute("select status from registry_records")}
+        assert statuses == {"reserved"}
+    finally:
+        _stop(proc)
+
+
+def _bsre_other(tmp: Path):
+    """A BSrE service that signs with another employee's BSrE-like certificate."""
+    return start_bsre(tmp / "bsre-other.log", latency=0.1, signer="other-signer-bsre")
+
+
+# -- ptsp keys check against the services --------------------------------------------------
+
+@pytest.mark.parametrize("case", ["csc-ok", "csc-unknown-credential", "bsre-ok",
+                                  "bsre-not-registered", "bsre-bad-client"])
+def test_keys_check_with_remote_sources(tmp_path, csc, bsre, case):
+    """`ptsp keys check` asks the real service: ok (exit 0, the delegation found for the
+    service's certificate), or one clear line on stderr and exit 1."""
+    pki = shared_test_pki()
+    env = dict(_ENV)
+    section = {
+        "csc-ok": _csc_section(csc[0]),
+        "csc-unknown-credential": _csc_section(csc[0], credential="ptsp-demo/tidak-ada"),
+        "bsre-ok": _bsre_section(bsre),
+        "bsre-not-registered": _bsre_section(bsre, nik="6308000000000000"),
+        "bsre-bad-client": _bsre_section(bsre),
+    }[case]
+    if case == "bsre-bad-client":
+        env["T_BSRE_SECRET"] = "bukan-rahasianya"
+    profile = _office_profile(tmp_path, pki, keys_section=section)
+    r = _cli("--profile", str(profile), "keys", "check", "--json", env=env)
+    if case.endswith("-ok"):
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        cert = pki.signer_cert if case == "csc-ok" else pki.bsre_signer_cert
+        assert doc["sha256"] == _sha256_der(cert)
+        assert doc["delegation"] == "7 Tahun 2021" and doc["problems"] == []
+        return
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    says = {"csc-unknown-credential": "cannot read credential 'ptsp-demo/tidak-ada'",
+            "bsre-not-registered": "BSrE 2011: Penanda tangan belum terdaftar",
+            "bsre-bad-client": "ditolak oleh layanan BSrE (HTTP 401)"}[case]
+    assert says in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # no traceback
+    assert BSRE_PASSPHRASE not in r.stderr

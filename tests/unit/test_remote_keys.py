@@ -25,7 +25,9 @@ def test_bsre_codes_are_said_in_indonesian_and_stop_the_batch_where_they_must():
     assert bsre_error(2011).stops_batch and "belum terdaftar" in str(bsre_error(2011))
     transient = bsre_error(5001)
     assert isinstance(transient, BsreError) and not transient.stops_batch
-    assert "kode 9999" in str(bsre_error(9999))
+    unknown = bsre_error(9999, "Galat baru")
+    assert "kode 9999" in str(unknown) and "BSrE 9999" in str(unknown)
+    assert isinstance(unknown, BsreError) and not isinstance(unknown, KeyUnlockError)
     assert all(text.endswith(".") for text in BSRE_MESSAGES.values())
 
 
@@ -63,3 +65,24 @@ def test_profile_remote_sources_need_their_settings(tmp_path):
         'csc_credential = "kadis"\ncsc_batch_size = 20\n\n[storage]'))
     k = load_profile(path).keys
     assert (k.source, k.csc_batch_size, k.csc_pin_env) == ("csc", 20, "PTSP_CSC_PIN")
+
+
+def test_status_check_answered_200_with_not_registered_is_an_unlock_error():
+    """A public report saw /api/v2/user/check/status answer HTTP 200 for an unknown signer."""
+    import httpx
+
+    from signer.bsre import BsreV2Transport
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v2/user/check/status":
+            return httpx.Response(200, json={"status_code": 2011, "status": "NOT_REGISTERED",
+                                             "message": "x"})
+        return httpx.Response(401, json={"status": 401, "error": "Unauthorized"})
+
+    t = BsreV2Transport("http://bsre.invalid", "id", "secret")
+    t._client = httpx.Client(base_url="http://bsre.invalid", transport=httpx.MockTransport(handler))
+    with pytest.raises(BsreUnlockError, match="2011.*belum terdaftar"):
+        t.check_status(BsreIdentity(nik="1"))
+    with pytest.raises(BsreUnlockError, match="HTTP 401"):
+        t.sign(BsreIdentity(nik="1", passphrase="p"), [b"%PDF"], [SignatureProperties(
+            1, None, "r", "l")])
