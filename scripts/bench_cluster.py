@@ -76,6 +76,21 @@ def tree_cpu(pids: list[int]) -> float:
     return total
 
 
+def tree_cpu_by_kind(pids: list[int]) -> dict[str, float]:
+    """CPU seconds of these process trees by kind of process: LibreOffice (soffice), its
+    UNO driver, Python (the signer, Celery workers), redis-server, the TSA..."""
+    from bench import _kind, _read_stat, descendants
+
+    out: dict[str, float] = {}
+    for root in pids:
+        for pid in [root, *descendants(root)]:
+            st = _read_stat(pid)
+            if st is not None:
+                k = _kind(pid, st[0])
+                out[k] = out.get(k, 0.0) + st[2]
+    return out
+
+
 def _soffice_count(workdir: Path) -> int:
     n = 0
     for d in Path("/proc").iterdir():
@@ -92,14 +107,16 @@ def _soffice_count(workdir: Path) -> int:
 class Workers:
     """``ptsp worker`` processes on this machine, each with ``concurrency`` LibreOffices."""
 
-    def __init__(self, broker: str, base: Path, processes: int, concurrency: int) -> None:
+    def __init__(self, broker: str, base: Path, processes: int, concurrency: int,
+                 pool: str = "threads") -> None:
         self.broker = broker
         self.dirs = [base / f"w{i}" for i in range(processes)]
         base.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.procs = [subprocess.Popen(
             [sys.executable, "-m", "ptsp.cli", "worker", "--broker", broker,
-             "--concurrency", str(concurrency), "--workdir", str(d), "--hostname",
+             "--concurrency", str(concurrency), "--pool", pool, "--workdir", str(d),
+             "--hostname",
              f"bench{i}@local"], env=env, stdout=subprocess.DEVNULL,
             stderr=open(base / f"w{i}.log", "ab"), start_new_session=True)  # noqa: SIM115
             for i, d in enumerate(self.dirs)]
@@ -137,7 +154,10 @@ def _run(profile: Any, catalog: Any, input_path: Path, out: Path, *, level: str,
 
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    from bench import machine_cpu
+
     marks: dict[str, tuple[float, float, float, float]] = {}
+    kinds: dict[str, tuple[dict[str, float], dict[str, float], tuple[float, float]]] = {}
 
     def cpu() -> tuple[float, float, float, float]:
         r = resource.getrusage(resource.RUSAGE_SELF)
@@ -146,11 +166,16 @@ def _run(profile: Any, catalog: Any, input_path: Path, out: Path, *, level: str,
         # this process, its own children (LibreOffice in local mode, the TSA), the others
         return (time.perf_counter(), mine, tree_cpu([os.getpid()]) - mine - others, others)
 
+    def mark(name: str) -> None:
+        marks[name] = cpu()
+        kinds[name] = (tree_cpu_by_kind([os.getpid()]), tree_cpu_by_kind(cpu_of),
+                       machine_cpu())
+
     def progress(done: int, total: int | None) -> None:
         if "first" not in marks:
-            marks["first"] = cpu()
+            mark("first")
         if done == (total or count):
-            marks["last"] = cpu()
+            mark("last")
 
     t0 = time.perf_counter()
     report = run_issue(profile, catalog, registry_factory(profile, f"sqlite:///{out}/reg.sqlite"),
@@ -169,6 +194,16 @@ def _run(profile: Any, catalog: Any, input_path: Path, out: Path, *, level: str,
         res.update(steady_per_s=round(n / (t_b - t_a), 2),
                    submitter_cpu_ms=round((s_b - s_a + c_b - c_a) * 1000 / n, 1),
                    others_cpu_ms=round((o_b - o_a) * 1000 / n, 1))
+        # where the CPU went (ms per decree by kind of process), and how much of the
+        # machine stayed idle meanwhile (idle CPU ms per decree: capacity nobody used)
+        (sa, oa, (busy_a, idle_a)), (sb, ob, (busy_b, idle_b)) = kinds["first"], kinds["last"]
+        by: dict[str, float] = {}
+        for side, a, b in (("signer", sa, sb), ("workers", oa, ob)):
+            for k in b:
+                by[f"{side}:{k}"] = round((b[k] - a.get(k, 0.0)) * 1000 / n, 1)
+        res["cpu_ms_by_kind"] = {k: v for k, v in sorted(by.items()) if v}
+        res["machine_busy_ms"] = round((busy_b - busy_a) * 1000 / n, 1)
+        res["machine_idle_ms"] = round((idle_b - idle_a) * 1000 / n, 1)
     return res
 
 
@@ -205,8 +240,10 @@ def _echo(broker: str, pids: list[int], *, n: int, threads: int) -> dict[str, An
 
 
 def bench_cluster(profile: Any, catalog: Any, input_path: Path, work: Path, *, level: str,
-                  count: int, log: Any = print) -> dict[str, Any]:
-    """Local vs distributed on the same ``count`` decrees, then the model."""
+                  count: int, log: Any = print,
+                  only: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Local vs distributed on the same ``count`` decrees, then the model (``only``: some
+    of the runs, for experiments)."""
     from generator.convert import default_size
 
     cores = default_size()
@@ -216,20 +253,26 @@ def bench_cluster(profile: Any, catalog: Any, input_path: Path, work: Path, *, l
                            "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
     with redis_server() as (broker, redis_pid):
         log(f"bench: cluster: local mode, {count} documents (twice: warm-up, measured) ...")
-        for _ in range(2):
+        for _ in range(2 if not only or "local" in only else 0):
             res["local"] = _run(profile, catalog, input_path, work / "local", level=level,
                                 count=count, broker=None, cpu_of=[])
-        for label, procs, conc in (("one_worker", 1, cores), ("w1", 1, 1), ("w2", 2, 1)):
+        runs = [("one_worker", 1, cores, "threads"), ("w1", 1, 1, "threads"),
+                ("w2", 2, 1, "threads")]
+        if "prefork" in only:  # the other pool, for comparison
+            runs.append(("prefork", 1, cores, "prefork"))
+        for label, procs, conc, pool in runs:
+            if only and label not in only:
+                continue
             log(f"bench: cluster: {procs} worker process(es) x {conc} LibreOffice, "
                 f"{count} documents (twice: warm-up, measured) ...")
             # one folder for every run's workers: LibreOffice profiles and the compiled
             # templates stay warm, as on a worker that serves batch after batch
-            w = Workers(broker, work / "workers", procs, conc)
+            w = Workers(broker, work / f"workers-{pool}", procs, conc, pool)
             try:
                 for _ in range(2):
                     res[label] = _run(profile, catalog, input_path, work / label, level=level,
                                       count=count, broker=broker, cpu_of=[*w.pids, redis_pid])
-                res[label]["processes"], res[label]["concurrency"] = procs, conc
+                res[label].update(processes=procs, concurrency=conc, pool=pool)
                 if label == "one_worker":
                     log("bench: cluster: broker round trips ...")
                     res["echo"] = _echo(broker, [*w.pids, redis_pid], n=200,
@@ -237,7 +280,8 @@ def bench_cluster(profile: Any, catalog: Any, input_path: Path, work: Path, *, l
             finally:
                 w.stop()
     res["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    res["model"] = model(res)
+    if not only:
+        res["model"] = model(res)
     return res
 
 
@@ -321,6 +365,8 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=60)
     ap.add_argument("--level", default="B-LTA")
     ap.add_argument("--bench-dir", type=Path, default=ROOT / "var" / "bench-cluster")
+    ap.add_argument("--only", default="",
+                    help="some runs only: local,one_worker,w1,w2,prefork")
     args = ap.parse_args()
     d = args.bench_dir.resolve()
     shutil.rmtree(d / "run", ignore_errors=True)
@@ -335,8 +381,9 @@ def main() -> int:
     src = d / "run" / "approved.jsonl"
     write_applications(src, catalog, args.count, None, 0)
     r = bench_cluster(profile, catalog, src, d / "run" / "cluster", level=args.level,
-                      count=args.count, log=lambda m: print(m, file=sys.stderr))
-    print(format_cluster(r))
+                      count=args.count, log=lambda m: print(m, file=sys.stderr),
+                      only=tuple(x for x in args.only.split(",") if x))
+    print(format_cluster(r) if "model" in r else json.dumps(r, indent=1))
     (d / "cluster.json").write_text(json.dumps(r, indent=1) + "\n")
     return 0
 
