@@ -137,7 +137,8 @@ def test_sigkill_a_worker_mid_batch_rabbitmq(tmp_path):
 
 
 CRASHING_SOFFICE = """#!/usr/bin/python3
-# LibreOffice that crashes (SIGSEGV) on any document naming CRASH-ME, like a real crash bug.
+# LibreOffice that crashes (SIGSEGV) on converting any document naming CRASH-ME, like a real
+# crash bug.
 import glob, os, signal, subprocess, sys, time, zipfile
 args = sys.argv[1:]
 profile = next(a for a in args if a.startswith("-env:UserInstallation="))
@@ -158,12 +159,25 @@ def office_pids():
                 out.append(int(d))
     return out
 
+def oldest(files):
+    # documents are converted in the order they were sent, and each one's file is removed
+    # once it is converted: the oldest file is the one LibreOffice is converting now (a
+    # second one may wait in the pipe behind it)
+    dated = []
+    for f in files:
+        try:
+            dated.append((os.stat(f).st_mtime_ns, f))
+        except OSError:
+            pass
+    return min(dated)[1] if dated else None
+
 while proc.poll() is None:
-    for f in glob.glob(scratch + "/*.docx"):
+    f = oldest(glob.glob(scratch + "/*.docx"))
+    if f is not None:
         try:
             xml = zipfile.ZipFile(f).read("word/document.xml")
         except Exception:
-            continue
+            xml = b""
         if b"CRASH-ME" in xml:
             for pid in office_pids():
                 os.kill(pid, signal.SIGSEGV)
