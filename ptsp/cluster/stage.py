@@ -143,12 +143,25 @@ class RemoteConversions:
         self.close()
 
     # -- the Celery thread -------------------------------------------------------------------
-    def _loop(self) -> None:
-        from celery.exceptions import TimeoutError as CeleryTimeout
+    # Results are not polled task by task: each sent task's result registers a callback, and
+    # the thread waits on the result backend's one subscription (Redis pub/sub, or the
+    # ``rpc://`` reply queue) and hands each result to its decree as it comes, in any order.
+    # (``AsyncResult.get`` per task would also fetch the task's key from Redis on every call:
+    # every result read twice, and a GET every few milliseconds while it is not there.)
 
+    #: how long the thread waits for a result before it looks for new tasks to send
+    WAIT = 0.02
+    #: a task whose result has not come for this long is looked up directly (a safety net
+    #: for a result published while the subscription was being re-established)
+    LOOKUP_AFTER = 5.0
+
+    def _loop(self) -> None:
         outstanding: OrderedDict[str, _Pending] = OrderedDict()
+        arrived: list[tuple[str, _Pending, Any]] = []
+        consumer = self.app.backend.result_consumer
         stopping = False
         clock = time.thread_time()
+        last_news = time.monotonic()
         while True:
             now = time.thread_time()
             self.stats.thread_cpu_s += now - clock
@@ -162,53 +175,88 @@ class RemoteConversions:
                 if item is None:
                     stopping = True
                     break
-                self._send(*item, outstanding)
+                self._send(*item, outstanding, arrived)
             if not outstanding:
                 if stopping:
                     return
                 continue
-            tid, p = next(iter(outstanding.items()))
-            try:
-                value = p.result.get(timeout=0.02, interval=0.01, propagate=False)
-            except CeleryTimeout:
-                if time.monotonic() > p.deadline or stopping:
+            if stopping:
+                for tid, p in list(outstanding.items()):
                     del outstanding[tid]
-                    self._settle(p, error=(
-                        f"no worker answered in {self.settings.result_timeout:.0f} s"
-                        if not stopping else "the batch stopped"))
+                    self._settle(p, error="the batch stopped")
                 continue
-            except Exception as e:  # noqa: BLE001 - broker gone: this decree fails, say why
+            try:
+                consumer.drain_events(timeout=self.WAIT)
+            except (TimeoutError, OSError) as e:  # socket.timeout: nothing came (rpc://)
+                if not isinstance(e, TimeoutError):
+                    self._on_message(f"result backend: {describe(e)}")
+                    time.sleep(0.5)
+            except Exception as e:  # noqa: BLE001 - broker trouble: say so, deadlines apply
+                self._on_message(f"result backend: {describe(e)}")
+                time.sleep(0.5)
+            if arrived:
+                last_news = time.monotonic()
+            for tid, p, value in arrived:
+                if outstanding.pop(tid, None) is p:
+                    self._finish(p, value)
+            arrived.clear()
+            mono = time.monotonic()
+            for tid, p in list(outstanding.items()):
+                if mono <= p.deadline:
+                    break  # sent in order: the first not yet due ends the check
                 del outstanding[tid]
-                self._settle(p, error=f"result lost: {describe(e)}")
-                continue
+                self._settle(p, error=f"no worker answered in "
+                             f"{self.settings.result_timeout:.0f} s")
+            if outstanding and mono - last_news > self.LOOKUP_AFTER:
+                last_news = mono
+                self._lookup(next(iter(outstanding.items())), outstanding)
+
+    def _lookup(self, head: tuple[str, _Pending], outstanding: OrderedDict[str, _Pending]) -> None:
+        """Read the oldest task's result directly (no result for LOOKUP_AFTER seconds)."""
+        tid, p = head
+        try:
+            meta = self.app.backend.get_task_meta(tid)
+        except Exception:  # noqa: BLE001 - the subscription stays the way results come
+            return
+        if meta.get("status") in ("SUCCESS", "FAILURE"):
             del outstanding[tid]
-            if not isinstance(value, dict):
-                self._settle(p, error=f"task failed: {type(value).__name__}: {value}")
-            elif p.digest and value.get("job") != p.digest:
-                self._settle(p, error="a result of an older task for the same number came "
-                             "back; run the batch again")
-            else:
-                self._settle(p, value=value)
-            if self._redis_results:
-                try:
-                    p.result.forget()  # the PDF need not stay in Redis for an hour
-                except Exception:  # noqa: BLE001 - it expires anyway
-                    pass
+            self._finish(p, meta.get("result"))
+
+    def _finish(self, p: _Pending, value: Any) -> None:
+        """One task's result: check it is this task's, hand it to the waiting decree."""
+        if not isinstance(value, dict):
+            self._settle(p, error=f"task failed: {type(value).__name__}: {value}")
+        elif p.digest and value.get("job") != p.digest:
+            self._settle(p, error="a result of an older task for the same number came "
+                         "back; run the batch again")
+        else:
+            self._settle(p, value=value)
+        if self._redis_results:
+            try:
+                p.result.forget()  # the PDF need not stay in Redis for an hour
+            except Exception:  # noqa: BLE001 - it expires anyway
+                pass
 
     def _send(self, name: str, tid: str, args: list[Any], digest: str,
-              fut: Future[dict[str, Any]], outstanding: OrderedDict[str, _Pending]) -> None:
+              fut: Future[dict[str, Any]], outstanding: OrderedDict[str, _Pending],
+              arrived: list[tuple[str, _Pending, Any]]) -> None:
         try:
             if self._redis_results and digest:
                 # a result an earlier run left under this number is not this task's
-                self.app.AsyncResult(tid).forget()
+                self.app.backend.forget(tid)
             result = self.app.send_task(name, args=args, task_id=tid, queue=QUEUE)
         except Exception as e:  # noqa: BLE001
             fut.set_result({"ok": False, "worker": "-", "error":
                             f"could not send the task to {_safe(self.settings.broker)}: {e}"})
             return
         self.stats.sent += 1
-        outstanding[tid] = _Pending(result, fut, digest,
-                                    time.monotonic() + self.settings.result_timeout)
+        p = _Pending(result, fut, digest, time.monotonic() + self.settings.result_timeout)
+        outstanding[tid] = p
+        # called by drain_events on this thread when the result comes (failures included:
+        # the task never raises, a result of another kind is reported as it is)
+        result.then(lambda r, tid=tid, p=p: arrived.append((tid, p, r.result)),
+                    on_error=lambda *e, tid=tid, p=p: arrived.append((tid, p, e[-1] if e
+                                                                        else None)))
 
     def _settle(self, p: _Pending, *, value: dict[str, Any] | None = None,
                 error: str | None = None) -> None:
