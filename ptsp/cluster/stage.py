@@ -9,6 +9,7 @@ and convert replaced by a task: numbering, signing, recording and re-runs are th
 from __future__ import annotations
 
 import base64
+import itertools
 import queue
 import threading
 import time
@@ -100,12 +101,17 @@ class RemoteConversions:
         self._thread.start()
 
     # -- the Converter-like interface --------------------------------------------------------
-    def produce(self, tid: str, job: dict[str, Any]) -> bytes:
+    def produce(self, tid: str, job: dict[str, Any],
+                office: dict[str, Any] | None = None) -> bytes:
         """Send ``job`` as task ``tid``, wait for its PDF (raises ConversionError with the
-        worker's reason when it could not make one)."""
+        worker's reason when it could not make one). A job that names its office by digest
+        only is sent again with ``office`` (the whole letterhead) when its worker lacks it."""
         if self._thread is None:
             self.check()
         meta = self._call(TASK, tid, [job], job_digest(job))
+        if meta.get("need_office") and office is not None:
+            job = job | {"office": office}
+            meta = self._call(TASK, tid, [job], job_digest(job))
         if not meta.get("ok"):
             raise ConversionError(f"worker {meta.get('worker', '?')}: {meta.get('error')}")
         return base64.b64decode(meta["pdf"])
@@ -281,6 +287,10 @@ def _safe(url: str) -> str:
 class ClusterPipeline(Pipeline):
     """The batch pipeline with render + convert done by the workers."""
 
+    #: how many first tasks of a batch carry the whole letterhead (None: the remote's
+    #: capacity, enough for every worker to have it)
+    FULL_FIRST: int | None = None
+
     def __init__(self, *, remote: RemoteConversions, **kwargs: Any) -> None:
         super().__init__(converter=remote, **kwargs)  # type: ignore[arg-type]
         self.remote = remote
@@ -289,7 +299,14 @@ class ClusterPipeline(Pipeline):
         office = OfficeBundle(profile.office.name, dict(self.renderer.common),
                               profile.office.emblem.read_bytes() if profile.office.emblem
                               else None)
+        # The letterhead (about 18 kB with the emblem) goes with the first tasks of the batch,
+        # enough for every worker to have one; after that tasks name it by digest, and a
+        # worker that lacks it (one that started later) asks for it once.
         self._office = office.as_json()
+        self._office_ref = office.as_ref()
+        self._full = itertools.count()
+        self._full_first = max(1, remote.capacity) if self.FULL_FIRST is None \
+            else self.FULL_FIRST
         self._office_key = office_key(profile.office.short_name, profile.office.regency)
         self._catalog_sha = catalog_digest(self.renderer.templates_dir)
 
@@ -297,12 +314,14 @@ class ClusterPipeline(Pipeline):
         service = self.catalog.get(app.permit)
         if service.template is None or service.decree is None:
             raise RenderError(f"{service.code} has no decree template")
+        full = next(self._full) < self._full_first
         job = make_job(
-            office=self._office, catalog_sha256=self._catalog_sha,
+            office=self._office if full else self._office_ref, catalog_sha256=self._catalog_sha,
             template_sha256=file_digest(self.renderer.templates_dir / service.template),
             app=app, number=record.number, verify_url=self.profile.verify_url(record.token),
             issued_on=self.issued_on or self.profile.office.today(), replaces=record.replaces)
         w = time.perf_counter()
-        pdf = self.remote.produce(task_id(self._office_key, record.number), job)
+        pdf = self.remote.produce(task_id(self._office_key, record.number), job,
+                                  None if full else self._office)
         times.add("convert_wall", time.perf_counter() - w)
         return pdf

@@ -46,8 +46,8 @@ from generator.render import DecreeRenderer, RenderInput
 
 from ..errors import describe
 from .app import ECHO, TASK, make_app
-from .errors import ClusterError, TemplateMismatch
-from .jobs import VERSION, catalog_digest, file_digest, job_digest
+from .errors import ClusterError, OfficeMissing, TemplateMismatch
+from .jobs import VERSION, OfficeBundle, catalog_digest, file_digest, job_digest
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,13 @@ def _renderer(job: dict[str, Any], tdir: Path) -> DecreeRenderer:
         if r is not None:
             STATE.renderers.move_to_end(key)
             return r
+    if "context" not in office:
+        raise OfficeMissing(f"worker {STATE.hostname} does not hold the letterhead of "
+                            f"{office.get('name')} ({office['sha256'][:12]}) yet")
     emblem = base64.b64decode(office["emblem"]) if office.get("emblem") else None
+    if OfficeBundle(office["name"], office["context"], emblem).digest != office["sha256"]:
+        raise ClusterError(f"the letterhead of {office.get('name')} does not match its "
+                           f"digest {office['sha256'][:12]}: the task was altered on the way")
     context = dict(office["context"])
     context["legal_grounds"] = [c if isinstance(c, Citation) else citation_from_json(c)
                                 for c in context.get("legal_grounds", ())]
@@ -178,6 +184,8 @@ def convert_task(job: dict[str, Any]) -> dict[str, Any]:
             "pid": os.getpid()}
     try:
         pdf = produce(job)
+    except OfficeMissing as e:
+        return base | {"ok": False, "need_office": True, "error": str(e)}
     except (GeneratorError, ClusterError) as e:
         return base | {"ok": False, "error": str(e)}
     except Exception as e:  # noqa: BLE001 - anything else: logged with its type, reported

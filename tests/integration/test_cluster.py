@@ -239,3 +239,63 @@ def test_a_worker_with_other_templates_refuses(tmp_path, redis_url):
     finally:
         stop_worker(w)
     assert not list((tmp_path / "out").glob("*.pdf")) if (tmp_path / "out").exists() else True
+
+
+def test_a_worker_without_the_letterhead_asks_for_it_once(tmp_path, redis_url, monkeypatch):
+    """Tasks that name the office by digest only: a worker that does not hold its letterhead
+    answers so, the signer sends that task again with it (same task id, through the real
+    Redis); the next batch's tasks by digest render at once. Every decree issued, SAH."""
+    from generator.catalog import load_catalog
+    from ptsp.cli import Ctx
+    from ptsp.cluster.stage import ClusterPipeline, RemoteConversions
+    from ptsp.issue import run_issue
+    from ptsp.registry import NumberingPolicy, open_registry
+    from ptsp.verify import verify_file
+
+    pki = shared_test_pki()
+    shared_services()
+    profile_path = write_profile(tmp_path, pki)  # B-LTA: verifiable offline, as issued
+    batch = write_batch(tmp_path, 8, seed=9).read_text().splitlines(keepends=True)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(batch[:4]))
+    second.write_text("".join(batch[4:]))
+    monkeypatch.setattr(ClusterPipeline, "FULL_FIRST", 0)  # every task by digest first
+    answers: list[dict] = []
+    call = RemoteConversions._call
+
+    def spy(self, name, tid, args, digest):
+        meta = call(self, name, tid, args, digest)
+        answers.append({"tid": tid, "full": "context" in args[0]["office"],
+                        "need_office": bool(meta.get("need_office")), "ok": meta.get("ok")})
+        return meta
+
+    monkeypatch.setattr(RemoteConversions, "_call", spy)
+    wd = tmp_path / "worker"
+    w = start_worker(redis_url, wd, name="fresh", concurrency=2, log=tmp_path / "worker.log")
+    db = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    ctx = Ctx(profile_path, db, False)
+    profile = ctx.profile
+    numbering = NumberingPolicy(pattern=profile.numbering.pattern,
+                                scope=profile.numbering.scope, pad=profile.numbering.pad)
+    reports, seen = [], []
+    try:
+        wait_workers(redis_url, ["fresh"])
+        for src in (first, second):
+            answers.clear()
+            reports.append(run_issue(
+                profile, load_catalog(), lambda: open_registry(db, numbering=numbering), src,
+                out_dir=tmp_path / "out", actor="test", broker=redis_url))
+            seen.append(list(answers))
+    finally:
+        stop_worker(w)
+    for r in reports:
+        assert r.count("issued") == 4, [o.errors for o in r.outcomes]
+    one, two = seen
+    asked = [a for a in one if a["need_office"]]
+    assert asked and all(not a["full"] for a in asked), one
+    for a in asked:  # each was sent again with the letterhead, under the same id
+        assert {"tid": a["tid"], "full": True, "need_office": False, "ok": True} in one
+    # the worker holds it now: the second batch goes by digest alone
+    assert len(two) == 4 and all(a["ok"] and not a["full"] for a in two), two
+    for pdf in sorted((tmp_path / "out").glob("*.pdf")):
+        assert verify_file(profile, ctx.registry, pdf).verdict == "SAH", pdf
