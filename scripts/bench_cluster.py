@@ -294,37 +294,46 @@ def model(r: dict[str, Any]) -> dict[str, Any]:
 
     c_sign: the submitting process (sign, record, broker client; one Python process: one core)
     c_work: a worker (validate, render, Celery, LibreOffice) plus the broker server
-    A signer alone: 1000 / c_sign decrees/s. A 2-core worker machine: 2 * 1000 / c_work.
-    So one signer keeps c_work / (2 * c_sign) such workers busy, and with W of them
+    c_lo:   LibreOffice alone (soffice and its driver), part of c_work
+    A worker keeps two tasks on each LibreOffice, so a LibreOffice never waits for the
+    rest of its task: one converts at most 1000 / c_lo decrees/s.
+    A signer alone: 1000 / c_sign decrees/s. A 2-core worker machine (two LibreOffice):
+    min(2 * 1000 / c_lo, 2 * 1000 / c_work) = 2000 / c_work. So one signer keeps
+    c_work / (2 * c_sign) such workers busy, and with W of them
         throughput(W) = min(W * 2000 / c_work, 1000 / c_sign).
     Here everything shares this machine's cores, so the check uses
-        throughput(slots) = min(slots * 1000 / c_work, cores * 1000 / (c_work + c_sign),
+        throughput(slots) = min(slots * 1000 / c_lo, cores * 1000 / (c_work + c_sign),
                                 1000 / c_sign)
-    with ``slots`` LibreOffice children in all.
+    with ``slots`` LibreOffice in all. That is for an idle machine: the other sessions'
+    share of the cores (see the load average and ``machine_idle_ms``) lowers the measured rates.
     """
     one = r["one_worker"]
     c_sign, c_work = one["submitter_cpu_ms"], one["others_cpu_ms"]
-    if not c_sign or not c_work:
+    kinds = one.get("cpu_ms_by_kind", {})
+    c_lo = kinds.get("workers:soffice", 0.0) + kinds.get("workers:uno_worker", 0.0)
+    if not c_sign or not c_work or not c_lo:
         return {"skipped": "no CPU figures"}
     cores = r["cores"]
     ceiling = 1000 / c_sign
     per_worker = 2 * 1000 / c_work
 
     def here(slots: int) -> float:
-        return min(slots * 1000 / c_work, cores * 1000 / (c_work + c_sign), ceiling)
+        return min(slots * 1000 / c_lo, cores * 1000 / (c_work + c_sign), ceiling)
 
     local = r["local"]["steady_per_s"] or r["local"]["per_s"]
     dist = one["steady_per_s"] or one["per_s"]
     return {
         "signer_cpu_ms_per_decree": c_sign, "worker_cpu_ms_per_decree": c_work,
+        "libreoffice_cpu_ms_per_decree": round(c_lo, 1),
         "signer_ceiling_per_s_one_core": round(ceiling, 1),
         "two_core_worker_per_s": round(per_worker, 1),
         "workers_one_signer_keeps_busy": round(ceiling / per_worker, 1),
         "distributed_vs_local": round(dist / local, 3) if local else None,
         "target_0_9x_met": bool(local and dist / local >= 0.9),
         "check": {k: {"predicted_per_s": round(here(r[k]["processes"] * r[k]["concurrency"]), 1),
-                      "measured_per_s": r[k]["steady_per_s"] or r[k]["per_s"]}
-                  for k in ("w1", "w2", "one_worker")},
+                      "measured_per_s": r[k]["steady_per_s"] or r[k]["per_s"],
+                      "machine_idle_ms": r[k].get("machine_idle_ms")}
+                  for k in ("w1", "w2", "one_worker") if k in r},
     }
 
 
@@ -354,8 +363,9 @@ def format_cluster(r: dict[str, Any]) -> str:
                      f"a 2-core worker: {m['two_core_worker_per_s']}/s; one signer keeps "
                      f"{m['workers_one_signer_keeps_busy']} such workers busy")
         for k, v in m["check"].items():
-            lines.append(f"  model check {k}: predicted {v['predicted_per_s']}/s, "
-                         f"measured {v['measured_per_s']}/s")
+            lines.append(f"  model check {k}: predicted {v['predicted_per_s']}/s (idle "
+                         f"machine), measured {v['measured_per_s']}/s (machine idle "
+                         f"{v['machine_idle_ms']} ms per decree)")
     return "\n".join(lines)
 
 
