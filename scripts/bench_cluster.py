@@ -255,17 +255,42 @@ def bench_cluster(profile: Any, catalog: Any, input_path: Path, work: Path, *, l
     # the machine may be shared: its load says how far to trust the figures
     res: dict[str, Any] = {"count": count, "cores": cores,
                            "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
+
+    def want(run: str) -> bool:
+        return not only or run in only
+
     with redis_server() as (broker, redis_pid):
-        log(f"bench: cluster: local mode, {count} documents (twice: warm-up, measured) ...")
-        for _ in range(2 if not only or "local" in only else 0):
-            res["local"] = _run(profile, catalog, input_path, work / "local", level=level,
-                                count=count, broker=None, cpu_of=[])
-        runs = [("one_worker", 1, cores, "threads"), ("w1", 1, 1, "threads"),
-                ("w2", 2, 1, "threads")]
+        # Local mode and one worker of one LibreOffice per core, alternately (warm-up pair,
+        # then the measured pair): the two figures compared are taken a few seconds apart,
+        # so a change in the other sessions' load touches both alike. The worker waits
+        # idle (no CPU, measured) while the local mode runs.
+        w = Workers(broker, work / "workers-threads", 1, cores, "threads") \
+            if want("one_worker") else None
+        try:
+            for i in range(2):
+                what = "warm-up" if i == 0 else "measured"
+                if want("local"):
+                    log(f"bench: cluster: local mode, {count} documents ({what}) ...")
+                    res["local"] = _run(profile, catalog, input_path, work / "local",
+                                        level=level, count=count, broker=None, cpu_of=[])
+                if w is not None:
+                    log(f"bench: cluster: 1 worker process x {cores} LibreOffice, {count} "
+                        f"documents ({what}) ...")
+                    res["one_worker"] = _run(profile, catalog, input_path, work / "one_worker",
+                                             level=level, count=count, broker=broker,
+                                             cpu_of=[*w.pids, redis_pid])
+                    res["one_worker"].update(processes=1, concurrency=cores, pool="threads")
+            if w is not None:
+                log("bench: cluster: broker round trips ...")
+                res["echo"] = _echo(broker, [*w.pids, redis_pid], n=200, threads=2 * cores)
+        finally:
+            if w is not None:
+                w.stop()
+        runs = [("w1", 1, 1, "threads"), ("w2", 2, 1, "threads")]
         if "prefork" in only:  # the other pool, for comparison
             runs.append(("prefork", 1, cores, "prefork"))
         for label, procs, conc, pool in runs:
-            if only and label not in only:
+            if not want(label):
                 continue
             log(f"bench: cluster: {procs} worker process(es) x {conc} LibreOffice, "
                 f"{count} documents (twice: warm-up, measured) ...")
@@ -277,10 +302,6 @@ def bench_cluster(profile: Any, catalog: Any, input_path: Path, work: Path, *, l
                     res[label] = _run(profile, catalog, input_path, work / label, level=level,
                                       count=count, broker=broker, cpu_of=[*w.pids, redis_pid])
                 res[label].update(processes=procs, concurrency=conc, pool=pool)
-                if label == "one_worker":
-                    log("bench: cluster: broker round trips ...")
-                    res["echo"] = _echo(broker, [*w.pids, redis_pid], n=200,
-                                        threads=2 * cores)
             finally:
                 w.stop()
     res["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
