@@ -172,21 +172,28 @@ class RemoteConversions:
             now = time.thread_time()
             self.stats.thread_cpu_s += now - clock
             clock = now
+            items: list[tuple[str, str, list[Any], str, Future[dict[str, Any]]]] = []
             while not stopping:
                 try:
-                    item = self._inbox.get_nowait() if outstanding else \
+                    item = self._inbox.get_nowait() if outstanding or items else \
                         self._inbox.get(timeout=0.2)
                 except queue.Empty:
                     break
                 if item is None:
                     stopping = True
                     break
+                items.append(item)
+            # a result an earlier run left under one of these numbers is not its task's:
+            # removed before the tasks go, all in one command
+            self._forget([tid for _, tid, _, digest, _ in items if digest])
+            for item in items:
                 self._send(*item, outstanding, arrived)
             if not outstanding:
                 if stopping:
                     return
                 continue
             if stopping:
+                self._forget(list(outstanding))
                 for tid, p in list(outstanding.items()):
                     del outstanding[tid]
                     self._settle(p, error="the batch stopped")
@@ -205,6 +212,8 @@ class RemoteConversions:
             for tid, p, value in arrived:
                 if outstanding.pop(tid, None) is p:
                     self._finish(p, value)
+            # the PDFs need not stay in Redis for an hour: one command for what came
+            self._forget([tid for tid, _, _ in arrived])
             arrived.clear()
             mono = time.monotonic()
             for tid, p in list(outstanding.items()):
@@ -227,6 +236,7 @@ class RemoteConversions:
         if meta.get("status") in ("SUCCESS", "FAILURE"):
             del outstanding[tid]
             self._finish(p, meta.get("result"))
+            self._forget([tid])
 
     def _finish(self, p: _Pending, value: Any) -> None:
         """One task's result: check it is this task's, hand it to the waiting decree."""
@@ -237,19 +247,21 @@ class RemoteConversions:
                          "back; run the batch again")
         else:
             self._settle(p, value=value)
-        if self._redis_results:
-            try:
-                p.result.forget()  # the PDF need not stay in Redis for an hour
-            except Exception:  # noqa: BLE001 - it expires anyway
-                pass
+
+    def _forget(self, tids: list[str]) -> None:
+        """Remove these tasks' results from the Redis result store (one command)."""
+        if not tids or not self._redis_results:
+            return
+        backend = self.app.backend
+        try:
+            backend.client.delete(*[backend.get_key_for_task(t) for t in tids])
+        except Exception:  # noqa: BLE001 - they expire anyway (result_expires)
+            pass
 
     def _send(self, name: str, tid: str, args: list[Any], digest: str,
               fut: Future[dict[str, Any]], outstanding: OrderedDict[str, _Pending],
               arrived: list[tuple[str, _Pending, Any]]) -> None:
         try:
-            if self._redis_results and digest:
-                # a result an earlier run left under this number is not this task's
-                self.app.backend.forget(tid)
             # argsrepr: Celery would otherwise write a printable copy of the job into the
             # message headers (a fifth of this thread's CPU per task, measured)
             result = self.app.send_task(name, args=args, task_id=tid, queue=QUEUE,
