@@ -244,10 +244,11 @@ def _echo(broker: str, pids: list[int], *, n: int, threads: int) -> dict[str, An
 
 
 def bench_cluster(profile: Any, catalog: Any, input_path: Path, work: Path, *, level: str,
-                  count: int, log: Any = print,
-                  only: tuple[str, ...] = ()) -> dict[str, Any]:
+                  count: int, log: Any = print, only: tuple[str, ...] = (),
+                  rounds: int = 3) -> dict[str, Any]:
     """Local vs distributed on the same ``count`` decrees, then the model (``only``: some
-    of the runs, for experiments)."""
+    of the runs, for experiments). Local and one worker run alternately, ``rounds`` measured
+    pairs after a warm-up pair; the pair with the median ratio stands for the run."""
     from generator.convert import default_size
 
     cores = default_size()
@@ -260,26 +261,42 @@ def bench_cluster(profile: Any, catalog: Any, input_path: Path, work: Path, *, l
         return not only or run in only
 
     with redis_server() as (broker, redis_pid):
-        # Local mode and one worker of one LibreOffice per core, alternately (warm-up pair,
-        # then the measured pair): the two figures compared are taken a few seconds apart,
-        # so a change in the other sessions' load touches both alike. The worker waits
+        # Local mode and one worker of one LibreOffice per core, alternately (a warm-up pair,
+        # then ``rounds`` measured pairs): the two figures compared are taken a few seconds
+        # apart, so a change in the other sessions' load touches both alike. The worker waits
         # idle (no CPU, measured) while the local mode runs.
         w = Workers(broker, work / "workers-threads", 1, cores, "threads") \
             if want("one_worker") else None
         try:
-            for i in range(2):
-                what = "warm-up" if i == 0 else "measured"
+            pairs: list[dict[str, Any]] = []
+            for i in range(1 + max(1, rounds)):
+                what = "warm-up" if i == 0 else f"measured {i}/{max(1, rounds)}"
+                pair: dict[str, Any] = {"loadavg": round(os.getloadavg()[0], 2)}
                 if want("local"):
                     log(f"bench: cluster: local mode, {count} documents ({what}) ...")
-                    res["local"] = _run(profile, catalog, input_path, work / "local",
-                                        level=level, count=count, broker=None, cpu_of=[])
+                    pair["local"] = _run(profile, catalog, input_path, work / "local",
+                                         level=level, count=count, broker=None, cpu_of=[])
                 if w is not None:
                     log(f"bench: cluster: 1 worker process x {cores} LibreOffice, {count} "
                         f"documents ({what}) ...")
-                    res["one_worker"] = _run(profile, catalog, input_path, work / "one_worker",
-                                             level=level, count=count, broker=broker,
-                                             cpu_of=[*w.pids, redis_pid])
-                    res["one_worker"].update(processes=1, concurrency=cores, pool="threads")
+                    pair["one_worker"] = _run(profile, catalog, input_path,
+                                              work / "one_worker", level=level, count=count,
+                                              broker=broker, cpu_of=[*w.pids, redis_pid])
+                    pair["one_worker"].update(processes=1, concurrency=cores, pool="threads")
+                if i > 0:
+                    pairs.append(pair)
+            # the pair with the median ratio stands for the run; every pair is kept
+            for pair in pairs:
+                a, b = pair.get("local"), pair.get("one_worker")
+                if a and b:
+                    pair["ratio"] = round(_rate(b) / _rate(a), 3) if _rate(a) else None
+            ranked = sorted(pairs, key=lambda p: p.get("ratio") or 0.0)
+            mid = ranked[(len(ranked) - 1) // 2]
+            res.update({k: mid[k] for k in ("local", "one_worker") if k in mid})
+            res["pairs"] = [{"loadavg": p["loadavg"], "ratio": p.get("ratio"),
+                             "local_per_s": _rate(p["local"]) if "local" in p else None,
+                             "one_worker_per_s": _rate(p["one_worker"])
+                             if "one_worker" in p else None} for p in pairs]
             if w is not None:
                 log("bench: cluster: broker round trips ...")
                 res["echo"] = _echo(broker, [*w.pids, redis_pid], n=200, threads=2 * cores)
@@ -308,6 +325,10 @@ def bench_cluster(profile: Any, catalog: Any, input_path: Path, work: Path, *, l
     if not only:
         res["model"] = model(res)
     return res
+
+
+def _rate(x: dict[str, Any]) -> float:
+    return float(x.get("steady_per_s") or x.get("per_s") or 0.0)
 
 
 def model(r: dict[str, Any]) -> dict[str, Any]:
@@ -378,8 +399,10 @@ def format_cluster(r: dict[str, Any]) -> str:
                      f"{e['submitter_cpu_ms']}, worker + Redis {e['worker_and_redis_cpu_ms']}), "
                      f"round trip {e['latency_ms']} ms")
     if "signer_ceiling_per_s_one_core" in m:
-        lines.append(f"  distributed / local: {m['distributed_vs_local']} "
-                     f"(target >= 0.9: {'met' if m['target_0_9x_met'] else 'NOT met'})")
+        each = ", ".join(f"{p['ratio']} (load {p['loadavg']})" for p in r.get("pairs", []))
+        lines.append(f"  distributed / local: {m['distributed_vs_local']}, the median of the "
+                     f"pairs {each} (target >= 0.9: "
+                     f"{'met' if m['target_0_9x_met'] else 'NOT met'})")
         lines.append(f"  signer ceiling on one core: {m['signer_ceiling_per_s_one_core']}/s; "
                      f"a 2-core worker: {m['two_core_worker_per_s']}/s; one signer keeps "
                      f"{m['workers_one_signer_keeps_busy']} such workers busy")
@@ -400,6 +423,8 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=60)
     ap.add_argument("--level", default="B-LTA")
     ap.add_argument("--bench-dir", type=Path, default=ROOT / "var" / "bench-cluster")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="measured pairs of local mode and one worker (after a warm-up pair)")
     ap.add_argument("--only", default="",
                     help="some runs only: local,one_worker,w1,w2,prefork")
     args = ap.parse_args()
@@ -417,7 +442,7 @@ def main() -> int:
     write_applications(src, catalog, args.count, None, 0)
     r = bench_cluster(profile, catalog, src, d / "run" / "cluster", level=args.level,
                       count=args.count, log=lambda m: print(m, file=sys.stderr),
-                      only=tuple(x for x in args.only.split(",") if x))
+                      only=tuple(x for x in args.only.split(",") if x), rounds=args.rounds)
     print(format_cluster(r) if "model" in r else json.dumps(r, indent=1))
     (d / "cluster.json").write_text(json.dumps(r, indent=1) + "\n")
     return 0
