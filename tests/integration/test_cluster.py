@@ -303,3 +303,23 @@ def test_a_worker_without_the_letterhead_asks_for_it_once(tmp_path, redis_url, m
     assert len(two) == 4 and all(a["ok"] and not a["full"] for a in two), two
     for pdf in sorted((tmp_path / "out").glob("*.pdf")):
         assert verify_file(profile, ctx.registry, pdf).verdict == "SAH", pdf
+
+
+def test_the_prefork_pool_still_serves(tmp_path, redis_url):
+    """``--pool prefork``: a child process per LibreOffice, one task at a time."""
+    pki = shared_test_pki()
+    shared_services()
+    profile = write_profile(tmp_path, pki, level="B-T")
+    src = write_batch(tmp_path, 3, seed=11)
+    wd = tmp_path / "worker"
+    w = start_worker(redis_url, wd, name="forked", extra=("--pool", "prefork"),
+                     log=tmp_path / "worker.log")
+    try:
+        wait_workers(redis_url, ["forked"])
+        proc = _issue(tmp_path, profile, src, redis_url, "run")
+        assert proc.wait(300) == 0, (tmp_path / "run.log").read_text()
+        assert _report(tmp_path, "run")["counts"]["issued"] == 3
+        assert soffice_pids(wd), "the prefork child runs no LibreOffice"
+    finally:
+        stop_worker(w)
+    assert gone(pids_matching(str(wd).encode()), 30) == []
