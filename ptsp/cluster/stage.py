@@ -222,7 +222,9 @@ class RemoteConversions:
                 del outstanding[tid]
                 self._settle(p, error=f"no worker answered in "
                              f"{self.settings.result_timeout:.0f} s")
-            if outstanding and mono - last_news > self.LOOKUP_AFTER:
+            # (Redis only: reading an ``rpc://`` reply queue directly would take other
+            # tasks' results off the subscription)
+            if self._redis_results and outstanding and mono - last_news > self.LOOKUP_AFTER:
                 last_news = mono
                 self._lookup(next(iter(outstanding.items())), outstanding)
 
