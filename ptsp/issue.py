@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from generator.applications import read_applications
 from generator.catalog import Catalog
+from signer.keys import KeySource
 
 from .conversion import libreoffice_pool
 from .pipeline import BatchReport, Pipeline, Progress
@@ -55,19 +57,34 @@ def run_issue(
         # and the timestamp service comes up; a wrong passphrase still stops the batch
         # before any document.
         pool.start(wait=False)
-        registry = registry_factory()
-        try:
-            with source.unlock() as key, local_services(profile), \
-                    batch_signer(profile, key, level=level) as signer:
-                pipeline = Pipeline(
-                    profile=profile, catalog=catalog, registry=registry, converter=pool,
-                    signer=sign_stage(profile, key, signer),
-                    out_dir=out_dir or profile.storage.output_dir, actor=actor,
-                    on_progress=on_progress, on_message=on_message)
-                return pipeline.run(read_applications(input_path, catalog),
-                                    source=str(input_path), total=count_records(input_path))
-        finally:
-            registry.close()
+        return signed_batch(Pipeline, profile, catalog, registry_factory, input_path, source,
+                            out_dir=out_dir, level=level, actor=actor, on_progress=on_progress,
+                            on_message=on_message, converter=pool)
+
+
+def signed_batch(
+    pipeline: Callable[..., Pipeline], profile: Profile, catalog: Catalog,
+    registry_factory: Callable[[], Registry], input_path: Path, source: KeySource, *,
+    out_dir: Path | None, level: str | None, actor: str, on_progress: Progress | None,
+    on_message: Callable[[str], None] | None, **converter: Any,
+) -> BatchReport:
+    """The batch once its converter is ready, the same in the local and the distributed
+    mode: open the registry, unlock the key once (a wrong passphrase fails here, before any
+    document), start the local services, and run ``pipeline`` (made with ``converter``: the
+    LibreOffice pool, or the cluster's ``remote``) over the input."""
+    registry = registry_factory()
+    try:
+        with source.unlock() as key, local_services(profile), \
+                batch_signer(profile, key, level=level) as signer:
+            run = pipeline(
+                profile=profile, catalog=catalog, registry=registry,
+                signer=sign_stage(profile, key, signer),
+                out_dir=out_dir or profile.storage.output_dir, actor=actor,
+                on_progress=on_progress, on_message=on_message, **converter)
+            return run.run(read_applications(input_path, catalog), source=str(input_path),
+                           total=count_records(input_path))
+    finally:
+        registry.close()
 
 
 def run_generate(

@@ -13,3 +13,8 @@ class ClusterError(PtspError):
 class TemplateMismatch(ClusterError):
     """A worker has other templates than the task was made for: it refuses the task rather
     than produce a different decree."""
+
+
+class OfficeMissing(ClusterError):
+    """A task named its office by digest only and this worker does not hold that office's
+    letterhead yet: the signer sends the task again with it."""

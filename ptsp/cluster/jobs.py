@@ -1,9 +1,10 @@
 """What a conversion task carries, and the digests that tie it to one template version.
 
 A job is plain JSON: the application as it was read (``raw``, validated again by the worker
-against its own catalog), the decree's number, its verification link and date, the office's
-letterhead context and emblem, and the SHA-256 of the catalog and of the permit's template the
-submitting side used. Nothing in it can sign anything.
+against its own catalog), the decree's number, its verification link and date, the office
+(its letterhead context and emblem, or once a worker holds them only their SHA-256), and the
+SHA-256 of the catalog and of the permit's template the submitting side used. Nothing in it
+can sign anything.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ class OfficeBundle:
                                       ensure_ascii=False).encode())
         h.update(b"\0" + (self.emblem or b""))
         return h.hexdigest()
+
+    def as_ref(self) -> dict[str, Any]:
+        """The office by digest only (about 100 bytes instead of about 18 kB): for the
+        workers that already hold it."""
+        return {"name": self.name, "sha256": self.digest}
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "context": wire_context(self.context),

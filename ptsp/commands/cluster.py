@@ -15,7 +15,12 @@ import click
 @click.option("--backend", metavar="URL", default="",
               help="Result backend (default: the Redis broker itself, rpc:// for AMQP).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None,
-              help="Worker children, each with its own LibreOffice (default: cores).")
+              help="LibreOffice instances of this worker (default: cores).")
+@click.option("--pool", type=click.Choice(["threads", "prefork"]), default="threads",
+              show_default=True,
+              help="threads: one process keeping two tasks on each LibreOffice (as the "
+                   "local mode does); prefork: a child process per LibreOffice, one task "
+                   "at a time.")
 @click.option("--templates", "templates", multiple=True,
               type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="A templates folder this worker serves (repeatable; default: the bundled "
@@ -32,6 +37,7 @@ import click
 @click.option("--loglevel", default="WARNING", show_default=True)
 @click.pass_context
 def worker_command(ctx: click.Context, broker: str | None, backend: str, concurrency: int | None,
+                   pool: str,
                    templates: tuple[Path, ...], workdir: Path | None, max_docs: int,
                    visibility_timeout: float | None, soffice: str, hostname: str | None,
                    loglevel: str) -> None:
@@ -57,5 +63,5 @@ def worker_command(ctx: click.Context, broker: str | None, backend: str, concurr
                        soffice=soffice),
         concurrency=concurrency or default_size(), backend=backend or settings.backend,
         visibility_timeout=visibility_timeout or settings.visibility_timeout,
-        hostname=hostname, loglevel=loglevel)
+        hostname=hostname, loglevel=loglevel, pool=pool)
     sys.exit(code)

@@ -15,6 +15,10 @@ import subprocess
 import time
 from pathlib import Path
 
+# pyhanko registers its CAdES attributes when this is first imported, and asn1crypto builds
+# its name map once: a process that verifies (the kill test, in-process) before it first signs
+# with CAdES attributes (the letterhead test, in-process) would not know them. Registered now.
+import pyhanko.sign.ades.api  # noqa: F401  (see above)
 import pytest
 
 from tests.cluster_support import (
@@ -137,7 +141,8 @@ def test_sigkill_a_worker_mid_batch_rabbitmq(tmp_path):
 
 
 CRASHING_SOFFICE = """#!/usr/bin/python3
-# LibreOffice that crashes (SIGSEGV) on any document naming CRASH-ME, like a real crash bug.
+# LibreOffice that crashes (SIGSEGV) on converting any document naming CRASH-ME, like a real
+# crash bug.
 import glob, os, signal, subprocess, sys, time, zipfile
 args = sys.argv[1:]
 profile = next(a for a in args if a.startswith("-env:UserInstallation="))
@@ -158,12 +163,25 @@ def office_pids():
                 out.append(int(d))
     return out
 
+def oldest(files):
+    # documents are converted in the order they were sent, and each one's file is removed
+    # once it is converted: the oldest file is the one LibreOffice is converting now (a
+    # second one may wait in the pipe behind it)
+    dated = []
+    for f in files:
+        try:
+            dated.append((os.stat(f).st_mtime_ns, f))
+        except OSError:
+            pass
+    return min(dated)[1] if dated else None
+
 while proc.poll() is None:
-    for f in glob.glob(scratch + "/*.docx"):
+    f = oldest(glob.glob(scratch + "/*.docx"))
+    if f is not None:
         try:
             xml = zipfile.ZipFile(f).read("word/document.xml")
         except Exception:
-            continue
+            xml = b""
         if b"CRASH-ME" in xml:
             for pid in office_pids():
                 os.kill(pid, signal.SIGSEGV)
@@ -225,3 +243,83 @@ def test_a_worker_with_other_templates_refuses(tmp_path, redis_url):
     finally:
         stop_worker(w)
     assert not list((tmp_path / "out").glob("*.pdf")) if (tmp_path / "out").exists() else True
+
+
+def test_a_worker_without_the_letterhead_asks_for_it_once(tmp_path, redis_url, monkeypatch):
+    """Tasks that name the office by digest only: a worker that does not hold its letterhead
+    answers so, the signer sends that task again with it (same task id, through the real
+    Redis); the next batch's tasks by digest render at once. Every decree issued, SAH."""
+    from generator.catalog import load_catalog
+    from ptsp.cli import Ctx
+    from ptsp.cluster.stage import ClusterPipeline, RemoteConversions
+    from ptsp.issue import run_issue
+    from ptsp.registry import NumberingPolicy, open_registry
+    from ptsp.verify import verify_file
+
+    pki = shared_test_pki()
+    shared_services()
+    profile_path = write_profile(tmp_path, pki)  # B-LTA: verifiable offline, as issued
+    batch = write_batch(tmp_path, 8, seed=9).read_text().splitlines(keepends=True)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(batch[:4]))
+    second.write_text("".join(batch[4:]))
+    monkeypatch.setattr(ClusterPipeline, "FULL_FIRST", 0)  # every task by digest first
+    answers: list[dict] = []
+    call = RemoteConversions._call
+
+    def spy(self, name, tid, args, digest):
+        meta = call(self, name, tid, args, digest)
+        answers.append({"tid": tid, "full": "context" in args[0]["office"],
+                        "need_office": bool(meta.get("need_office")), "ok": meta.get("ok")})
+        return meta
+
+    monkeypatch.setattr(RemoteConversions, "_call", spy)
+    wd = tmp_path / "worker"
+    w = start_worker(redis_url, wd, name="fresh", concurrency=2, log=tmp_path / "worker.log")
+    db = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    ctx = Ctx(profile_path, db, False)
+    profile = ctx.profile
+    numbering = NumberingPolicy(pattern=profile.numbering.pattern,
+                                scope=profile.numbering.scope, pad=profile.numbering.pad)
+    reports, seen = [], []
+    try:
+        wait_workers(redis_url, ["fresh"])
+        for src in (first, second):
+            answers.clear()
+            reports.append(run_issue(
+                profile, load_catalog(), lambda: open_registry(db, numbering=numbering), src,
+                out_dir=tmp_path / "out", actor="test", broker=redis_url))
+            seen.append(list(answers))
+    finally:
+        stop_worker(w)
+    for r in reports:
+        assert r.count("issued") == 4, [o.errors for o in r.outcomes]
+    one, two = seen
+    asked = [a for a in one if a["need_office"]]
+    assert asked and all(not a["full"] for a in asked), one
+    for a in asked:  # each was sent again with the letterhead, under the same id
+        assert {"tid": a["tid"], "full": True, "need_office": False, "ok": True} in one
+    # the worker holds it now: the second batch goes by digest alone
+    assert len(two) == 4 and all(a["ok"] and not a["full"] for a in two), two
+    for pdf in sorted((tmp_path / "out").glob("*.pdf")):
+        assert verify_file(profile, ctx.registry, pdf).verdict == "SAH", pdf
+
+
+def test_the_prefork_pool_still_serves(tmp_path, redis_url):
+    """``--pool prefork``: a child process per LibreOffice, one task at a time."""
+    pki = shared_test_pki()
+    shared_services()
+    profile = write_profile(tmp_path, pki, level="B-T")
+    src = write_batch(tmp_path, 3, seed=11)
+    wd = tmp_path / "worker"
+    w = start_worker(redis_url, wd, name="forked", extra=("--pool", "prefork"),
+                     log=tmp_path / "worker.log")
+    try:
+        wait_workers(redis_url, ["forked"])
+        proc = _issue(tmp_path, profile, src, redis_url, "run")
+        assert proc.wait(300) == 0, (tmp_path / "run.log").read_text()
+        assert _report(tmp_path, "run")["counts"]["issued"] == 3
+        assert soffice_pids(wd), "the prefork child runs no LibreOffice"
+    finally:
+        stop_worker(w)
+    assert gone(pids_matching(str(wd).encode()), 30) == []

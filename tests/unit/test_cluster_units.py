@@ -3,6 +3,8 @@ the worker's template check, a clear error for an unreachable broker (issue 16).
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 from datetime import date
 
@@ -10,6 +12,7 @@ import pytest
 
 from generator.applications import RecordRef, validate_record
 from generator.catalog import TEMPLATES_DIR, load_catalog
+from generator.errors import ConversionError
 from ptsp.cluster.errors import ClusterError, TemplateMismatch
 from ptsp.cluster.jobs import catalog_digest, file_digest, make_job, office_key, task_id
 from ptsp.cluster.settings import cluster_settings
@@ -61,9 +64,10 @@ def _job(tdir=TEMPLATES_DIR):
     catalog = load_catalog()
     service = catalog.get("SIPB")
     app = validate_record(sample_application(service, 1), RecordRef("t", 1), catalog)
+    from ptsp.cluster.jobs import OfficeBundle
+
     profile = load_profile()
-    return make_job(office={"name": "x", "context": profile.render_context(), "emblem": None,
-                            "sha256": "0" * 64},
+    return make_job(office=OfficeBundle("x", profile.render_context(), None).as_json(),
                     catalog_sha256=catalog_digest(tdir),
                     template_sha256=file_digest(tdir / service.template), app=app,
                     number="503/0001/SIPB/X/XII/2026", verify_url="https://x/v/t",
@@ -129,3 +133,55 @@ def test_one_worker_renders_for_each_office_with_its_own_letterhead(tmp_path):
             job["number"], job["verify_url"], date(2026, 12, 3)))).upper())
     assert "TABALONG" not in texts[0] and "TABALONG" in texts[1]
     assert len(worker.STATE.renderers) == 2
+
+
+def test_the_letterhead_travels_once_then_by_digest(tmp_path):
+    """A worker that does not hold an office's letterhead asks for it instead of rendering
+    without it; once it has it, tasks naming the office by digest render; a letterhead that
+    does not match its digest is refused."""
+    from ptsp.cluster import worker
+    from ptsp.cluster.jobs import OfficeBundle
+
+    worker.configure(worker.WorkerSettings(workdir=tmp_path / "w"))
+    worker.STATE.renderers.clear()
+    ctx = load_profile().render_context()
+    bundle = OfficeBundle("Kabupaten Balangan", ctx, b"\x89PNG emblem")
+    full, ref = _job(), _job()
+    full["office"], ref["office"] = bundle.as_json(), bundle.as_ref()
+    assert len(json.dumps(ref)) < len(json.dumps(full)) - 5000
+    asked = worker.convert_task(ref)
+    assert asked["ok"] is False and asked["need_office"] is True, asked
+    tdir, _ = worker._template_set(full)
+    worker._renderer(full, tdir)  # the full task: the worker now holds the letterhead
+    assert worker._renderer(ref, tdir) is worker._renderer(full, tdir)
+    worker.STATE.renderers.clear()
+    altered = _job()
+    forged = bundle.as_json()
+    forged["context"] = {**forged["context"], "office": {**ctx["office"], "head_name": "X"}}
+    altered["office"] = forged
+    with pytest.raises(ClusterError, match="does not match its digest"):
+        worker._renderer(altered, tdir)
+
+
+def test_a_task_without_the_letterhead_is_sent_again_with_it():
+    from ptsp.cluster.settings import ClusterSettings
+
+    remote = RemoteConversions(ClusterSettings(broker="redis://127.0.0.1:1/0"))
+    remote._thread = object()  # type: ignore[assignment]  # no broker: _call is replaced
+    calls = []
+
+    def call(name, tid, args, digest):
+        calls.append(args[0]["office"])
+        if "context" not in args[0]["office"]:
+            return {"ok": False, "need_office": True, "error": "no letterhead"}
+        return {"ok": True, "pdf": base64.b64encode(b"%PDF-1.7").decode()}
+
+    remote._call = call  # type: ignore[method-assign]
+    office = {"name": "x", "sha256": "ab" * 32, "context": {}, "emblem": None}
+    ref = {"name": "x", "sha256": "ab" * 32}
+    assert remote.produce("ptsp:x:1", {"office": ref}, office) == b"%PDF-1.7"
+    assert calls == [ref, office]
+    calls.clear()
+    with pytest.raises(ConversionError, match="no letterhead"):
+        remote.produce("ptsp:x:2", {"office": ref})  # nothing to send again with
+    remote.app.close()
