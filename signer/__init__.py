@@ -2,3 +2,5 @@
 
 Knows nothing of DOCX, permits, the registry, click or the web.
 """
+
+from . import _asn1_names  # noqa: F401,E402  (CMS names registered whatever was imported first)

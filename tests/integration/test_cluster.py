@@ -15,10 +15,6 @@ import subprocess
 import time
 from pathlib import Path
 
-# pyhanko registers its CAdES attributes when this is first imported, and asn1crypto builds
-# its name map once: a process that verifies (the kill test, in-process) before it first signs
-# with CAdES attributes (the letterhead test, in-process) would not know them. Registered now.
-import pyhanko.sign.ades.api  # noqa: F401  (see above)
 import pytest
 
 from tests.cluster_support import (

@@ -428,3 +428,47 @@ def test_placement_function_errors_reach_the_caller_as_they_are(pki, services,
         with pytest.raises(SigningError, match="cannot read page 5"):
             signer.sign(make_pdf(), placement=beyond)
         assert signer.sign(make_pdf(), placement=PLACEMENT).startswith(b"%PDF")  # still fine
+
+
+_VERIFY_THEN_SIGN = r"""
+import sys
+from pathlib import Path
+# Another library has used asn1crypto's CMS attribute names before signer is imported: the
+# name map it builds then is the one asn1crypto keeps.
+from asn1crypto import cms
+cms.CMSAttributeType("signing_time").dump()
+from signer.keys import Pkcs12KeySource
+from signer.sign import BatchSigner, FieldPlacement, PadesLevel, SignatureSettings
+from signer.validate import TrustSettings, validate_pdf
+
+p12, signed_pdf, passphrase, tsa_url, root = sys.argv[1:6]
+report = validate_pdf(Path(signed_pdf).read_bytes(), TrustSettings(roots=(Path(root),)))
+print("verified", flush=True)
+from tests.signer_support import make_pdf
+settings = SignatureSettings(
+    level=PadesLevel.B_T, reason="r", location="Paringin", signer_name="DEMO",
+    signer_title="Kepala Dinas (CONTOH)", contact_info="x@contoh.invalid", timestamp_url=tsa_url)
+with Pkcs12KeySource(Path(p12), passphrase.encode()).unlock() as key:
+    with BatchSigner(key, settings, trust_roots=[Path(root)]) as s:
+        out = s.sign(make_pdf(), placement=FieldPlacement(page=0, box=(350.0, 60.0, 550.0, 150.0)))
+print("signed", len(out))
+"""
+
+
+def test_a_process_that_verifies_before_it_first_signs_can_sign(pki, services, signed,
+                                                                 tmp_path) -> None:
+    """`ptsp serve` verifies uploads on the portal and signs on the office page in one process,
+    and other code may use asn1crypto's CMS names before signer is imported: neither may break
+    the first signing with CAdES signer-attributes-v2 (asn1crypto builds its name map once)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed[PadesLevel.B_LTA])
+    r = subprocess.run(
+        [sys.executable, "-c", _VERIFY_THEN_SIGN, str(pki.signer_p12), str(path), TEST_PASSPHRASE,
+         pki.tsa_url, str(pki.root_cert)],
+        capture_output=True, text=True, timeout=120,
+        cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "signed" in r.stdout
