@@ -28,7 +28,7 @@ from ..timefmt import Clock
 from .auth import ROLES, current_session, same_token
 from .errors import OfficeError
 from .jobs import ConverterFactory, JobRunner
-from .stages import LABELS
+from .stages import LABELS, SIGNED, Stage
 from .store import OfficeStore, Session, User
 
 HERE = Path(__file__).resolve().parent
@@ -88,7 +88,8 @@ class Office:
         self._lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(office=profile.office, roles=ROLES,
-                                          stage_labels=LABELS, prefix=PREFIX)
+                                          stage_labels=LABELS, prefix=PREFIX,
+                                          Stage=Stage, SIGNED_STAGES=SIGNED)
         self.clock = Clock(profile.office.timezone)
         self.templates.env.filters.update(waktu=self.clock.waktu, tanggal=self.clock.tanggal,
                                           jam=self.clock.jam, izin=self.permit_name)

@@ -70,3 +70,18 @@ def test_applicant_wording_is_unchanged():
     assert PUBLIC_LABELS[Stage.KADIS] == "Menunggu tanda tangan Kepala Dinas"
     assert PUBLIC_LABELS[Stage.SIGNED] == "Keputusan terbit, siap diserahkan"
     assert PUBLIC_NOTES[Stage.REVOKED] == "Keputusan telah dicabut atau dibatalkan (Pasal 10)."
+
+
+def test_office_templates_name_stages_through_the_enum() -> None:
+    """The office pages compare stages with `Stage.X` (or the stage sets), never with a quoted
+    stage string that a renamed stage would silently stop matching."""
+    import re
+    from pathlib import Path
+
+    import ptsp.office
+
+    folder = Path(ptsp.office.__file__).parent / "templates"
+    quoted = re.compile(r"stage\s*(==|!=|in|not in)\s*\(?\s*['\"]")
+    found = [f"{p.name}: {m.group(0)}" for p in sorted(folder.glob("*.html"))
+             for m in quoted.finditer(p.read_text(encoding="utf-8"))]
+    assert not found, found
